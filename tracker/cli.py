@@ -1,0 +1,218 @@
+"""The `tracker` command: a thin layer over the library.
+
+Each command parses its options, calls one core function, prints, and sets
+the exit status (cli-v1): 0 success; 1 the input or data is wrong, with a
+message saying where; 2 the command was used wrongly. With `--json`, standard
+output holds the JSON document alone; progress, warnings and errors go to
+standard error. Heavy modules are imported inside the commands so that
+`tracker --help` starts at once.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated, Iterator, NoReturn, Optional
+
+import typer
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                  rich_markup_mode=None,
+                  help="Prove where imported goods were really made: import supplier workbooks, "
+                       "trace each customs entry upstream, determine origin, raise red flags, "
+                       "and write the evidence workbook for CBP.")
+audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
+app.add_typer(audit_app, name="audit")
+
+DbOpt = Annotated[Optional[str], typer.Option(
+    "--db", metavar="URL", show_default=False,
+    help="SQLAlchemy URL (default: $TRACKER_DB, else sqlite:///tracker.db).")]
+ActorOpt = Annotated[Optional[str], typer.Option(
+    "--actor", show_default=False,
+    help="Who makes the change, for the audit trail (default: $TRACKER_ACTOR, else the login name).")]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")]
+
+
+def _stderr():
+    from rich.console import Console
+
+    return Console(stderr=True, highlight=False)
+
+
+def _stdout():
+    from rich.console import Console
+
+    return Console(highlight=False, soft_wrap=True)
+
+
+def fail(message: str) -> NoReturn:
+    _stderr().print(f"Error: {message}", markup=False)
+    raise typer.Exit(1)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the library's errors into one-line messages and exit status 1."""
+    from .findings import ImportFailed, TrackerError
+
+    try:
+        yield
+    except ImportFailed as exc:
+        err = _stderr()
+        for w in exc.warnings:
+            err.print(f"warning: {w}", markup=False)
+        for e in exc.errors:
+            err.print(str(e), markup=False)
+        fail(f"{len(exc.errors)} error(s); nothing was imported")
+    except TrackerError as exc:
+        fail(str(exc))
+
+
+def _open(db: str | None):
+    from .db import open_db
+
+    return open_db(db)
+
+
+def _print_json(data) -> None:
+    import orjson
+
+    sys.stdout.write(orjson.dumps(data, option=orjson.OPT_INDENT_2).decode() + "\n")
+
+
+@app.command()
+def init(db: DbOpt = None) -> None:
+    """Create the database, or upgrade an older one in place (idempotent)."""
+    from .db import resolve_url, safe_url, upgrade
+
+    with user_errors():
+        from .db import _engine
+
+        engine = _engine(resolve_url(db))
+        before, after = upgrade(engine)
+    what = ("created" if before is None else "is up to date" if before == after
+            else f"upgraded from schema {before} to {after}")
+    typer.echo(f"Database {safe_url(str(engine.url))} {what} (schema {after}).")
+
+
+@app.command("import")
+def import_(path: Annotated[Path, typer.Argument(help="A supplier workbook (.xlsx) or a folder of .csv files.",
+                                                 show_default=False)],
+            dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+            db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
+    """Import a supplier workbook, all or nothing: on any error nothing is written."""
+    from .importer import import_path
+
+    with user_errors():
+        engine = _open(db)
+        with _progress("Importing") as tick:
+            result = import_path(engine, path, actor=actor, dry_run=dry_run, progress=tick)
+    err = _stderr()
+    for w in result.warnings:
+        err.print(f"warning: {w}", markup=False)
+    if json:
+        _print_json(result.to_dict())
+        return
+    from rich.table import Table
+
+    verb = ("Checked (dry run, nothing written)" if dry_run else
+            f"Imported as batch {result.batch_id}" if result.batch_id else "Nothing new in")
+    table = Table(title=f"{verb}: {result.source}", title_justify="left")
+    for col in ("sheet", "new", "changed", "unchanged"):
+        table.add_column(col, justify="left" if col == "sheet" else "right")
+    for s in result.sheets:
+        table.add_row(s.sheet, str(s.new), str(s.changed), str(s.unchanged))
+    _stdout().print(table)
+    if result.files_stored:
+        typer.echo(f"{result.files_stored} document file(s) stored in the evidence store.")
+
+
+@contextmanager
+def _progress(label: str):
+    """A progress bar on a terminal for files large enough to wait for."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TextColumn("{task.completed:,} rows"),
+                  TimeElapsedColumn(), console=_stderr(), transient=True) as bar:
+        task = bar.add_task(label, total=None)
+        yield lambda n: bar.advance(task, n)
+
+
+@audit_app.command("verify")
+def audit_verify(db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Check the hash chain, every table against it, and every stored document file."""
+    from .audit import verify
+    from .db import evidence_dir, read_tx
+
+    with user_errors():
+        engine = _open(db)
+        with read_tx(engine) as conn:
+            result = verify(conn, evidence_dir(engine))
+    if json:
+        _print_json({"ok": result.ok, "records": result.records, "head_hash": result.head_hash,
+                     "rows_checked": result.rows_checked, "files_checked": result.files_checked,
+                     "problems": [p.to_dict() for p in result.problems]})
+    if not result.ok:
+        err = _stderr()
+        for p in result.problems:
+            err.print(f"{p.code}: {p.message}", markup=False)
+        fail(f"the audit trail is broken: {result.problems[0].message}")
+    if not json:
+        typer.echo(f"OK: {result.records} audit records chain to {result.head_hash}; "
+                   f"{result.rows_checked} rows and {result.files_checked} files match.")
+
+
+@audit_app.command("log")
+def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table (lot, entry, ...).")] = None,
+              key: Annotated[Optional[str], typer.Option(help="Only this record, by id (e.g. L-9).")] = None,
+              limit: Annotated[Optional[int], typer.Option(help="Only the newest N records.")] = None,
+              db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Show the history of a record, or of everything."""
+    from .audit import history
+    from .db import read_tx
+
+    with user_errors():
+        engine = _open(db)
+        with read_tx(engine) as conn:
+            rows = history(conn, table, key, limit)
+    if json:
+        _print_json(rows)
+        return
+    from rich.table import Table
+
+    t = Table()
+    for col in ("seq", "at", "actor", "action", "table", "key", "values"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(str(r["seq"]), r["at"], r["actor"], r["action"], r["table_name"], r["record_key"],
+                  _change_text(r["before"], r["after"]))
+    _stdout().print(t)
+
+
+def _change_text(before: str | None, after: str | None) -> str:
+    import orjson
+
+    if before and after:
+        b, a = orjson.loads(before), orjson.loads(after)
+        if isinstance(b, dict) and isinstance(a, dict):
+            skip = {"batch_id", "source_row", "source_sheet"}
+            return "; ".join(f"{k}: {b.get(k)!r} -> {a.get(k)!r}" for k in sorted(a)
+                             if k not in skip and b.get(k) != a.get(k))
+    return after or before or ""
+
+
+def main() -> None:
+    """Entry point: no traceback reaches a user unless TRACKER_DEBUG is set."""
+    try:
+        app()
+    except Exception as exc:  # a bug, not a user error: say so briefly
+        if os.environ.get("TRACKER_DEBUG"):
+            raise
+        sys.stderr.write(f"Error: internal error ({exc.__class__.__name__}); run with TRACKER_DEBUG=1 "
+                         "for details and please report it.\n")
+        sys.exit(1)

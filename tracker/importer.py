@@ -1,0 +1,518 @@
+"""`tracker import`: a supplier workbook into the database, all or nothing.
+
+The work runs in three passes:
+
+1. parse: every sheet and cell against schemas/workbook.toml, collecting every
+   error as `Sheet!ROW column: message`;
+2. resolve: references to rows in the same file or the database, rules that
+   span rows (a lot made by two processes, an ownership loop, a shipment whose
+   rows disagree), and document files (hashed, checked against the SHA-256
+   given);
+3. write: inside the write lock, the rows that are new or changed, each with
+   its audit record, in one transaction. Any error before this point writes
+   nothing; the same file imported twice finds nothing new and writes nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import Connection, Engine, select, tuple_
+
+from . import audit
+from .canonical import canonical_json, file_sha256
+from .db import evidence_dir, read_tx, write_tx
+from .findings import Collector, Finding, ImportFailed
+from .models import table_for
+from .schemas import SheetSpec, workbook_layout
+from .sources import RawSheet, Source, fold_name, read_source
+from .values import BadValue, is_empty, parser_for
+
+__all__ = ["import_path", "ImportResult", "SheetSummary"]
+
+# Sheets our own template adds; not data, ignored without a warning.
+_HELPER_SHEETS = {"instructions", "lists", "readme"}
+# covers_type -> (sheet, key column) a document may cover
+_COVERS = {"company": ("Companies", "company_id"), "facility": ("Facilities", "facility_id"),
+           "lot": ("Lots", "lot_id"), "process": ("Processes", "process_id"),
+           "shipment": ("Shipments", "shipment_id"), "entry": ("Entries", "entry_number")}
+_LABEL = {"Companies": "company", "Facilities": "facility", "Items": "item", "Lots": "lot",
+          "Processes": "process", "Shipments": "shipment", "Entries": "entry"}
+_SHIPMENT_HEADER = ("from_facility_id", "to_facility_id", "shipped_on", "arrived_on",
+                    "transport_mode", "bill_of_lading")
+_CHUNK = 5_000
+
+
+@dataclass
+class SheetSummary:
+    sheet: str
+    new: int = 0
+    changed: int = 0
+    unchanged: int = 0
+
+
+@dataclass
+class ImportResult:
+    source: str
+    sha256: str
+    dry_run: bool
+    batch_id: int | None
+    sheets: list[SheetSummary]
+    warnings: list[Finding] = field(default_factory=list)
+    files_stored: int = 0
+
+    @property
+    def changed_anything(self) -> bool:
+        return any(s.new or s.changed for s in self.sheets)
+
+    def to_dict(self) -> dict:
+        return {"source": self.source, "sha256": self.sha256, "dry_run": self.dry_run,
+                "batch_id": self.batch_id, "files_stored": self.files_stored,
+                "sheets": [vars(s) for s in self.sheets],
+                "warnings": [w.to_dict() for w in self.warnings]}
+
+
+@dataclass
+class _Row:
+    row: int
+    values: dict[str, Any]  # field -> parsed value, for the columns the sheet has
+    extra: dict[str, str]
+
+
+@dataclass
+class _Sheet:
+    spec: SheetSpec
+    name: str  # as the file spells it
+    present: tuple[str, ...]  # fields whose columns the sheet has
+    rows: list[_Row]
+    keys: dict[tuple, int]  # key -> spreadsheet row
+
+
+def import_path(engine: Engine, path: str | os.PathLike, *, actor: str | None = None,
+                dry_run: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
+    """Import the workbook or CSV folder at `path`.
+
+    Raises `ImportFailed` listing every error; then nothing has been written.
+    """
+    source = read_source(Path(path))
+    errors, warnings = Collector(), Collector()
+    sheets = _parse(source, errors, warnings, progress)
+    if not errors and not any(s.rows for s in sheets):
+        found = ", ".join(s.name for s in source.sheets.values()) or "none"
+        errors.add("EMPTY", f"the workbook has no rows to import (sheets found: {found})", sheet=source.name)
+    if errors:
+        raise ImportFailed(errors.items, warnings.items)
+    files = _check_documents(source, sheets, errors, warnings)
+    if errors:
+        raise ImportFailed(errors.items, warnings.items)
+
+    tx = read_tx(engine) if dry_run else write_tx(engine)
+    with tx as conn:
+        _resolve(conn, sheets, errors)
+        if errors:
+            raise ImportFailed(errors.items, warnings.items)
+        plan = _diff(conn, sheets)
+        summaries = [SheetSummary(s.spec.name, len(p.inserts), len(p.updates), p.unchanged)
+                     for s, p in zip(sheets, plan) if s.rows]
+        result = ImportResult(source.name, source.sha256, dry_run, None, summaries, warnings.items)
+        if dry_run or not result.changed_anything:
+            return result
+        actor = audit.resolve_actor(actor)
+        result.batch_id, result.files_stored = _write(conn, engine, source, sheets, plan, files,
+                                                      summaries, actor)
+    return result
+
+
+# --- pass 1: parse -------------------------------------------------------------
+
+def _parse(source: Source, errors: Collector, warnings: Collector,
+           progress: Callable[[int], None] | None) -> list[_Sheet]:
+    layout = workbook_layout()
+    known = {fold_name(s.name) for s in layout}
+    for folded, raw in source.sheets.items():
+        if folded not in known and folded not in _HELPER_SHEETS:
+            warnings.add("UNKNOWN_SHEET", f"sheet {raw.name!r} is not part of the supplier workbook "
+                         "and was ignored", sheet=raw.name, severity="warning")
+    out = []
+    for spec in layout:
+        raw = source.sheets.get(fold_name(spec.name))
+        out.append(_parse_sheet(spec, raw, errors, progress) if raw else
+                   _Sheet(spec, spec.name, (), [], {}))
+    return out
+
+
+def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector,
+                 progress: Callable[[int], None] | None) -> _Sheet:
+    by_name = {fold_name(c.name): c for c in spec.columns}
+    columns: list[tuple[int, Any]] = []  # (cell index, ColumnSpec)
+    extras: list[tuple[int, str]] = []
+    seen: dict[str, int] = {}
+    for i, title in enumerate(raw.header):
+        folded = fold_name(title)
+        if not folded:
+            continue
+        if folded in seen:
+            errors.add("DUPLICATE_COLUMN", f"column {title!r} appears twice", sheet=raw.name,
+                       row=raw.header_row, column=title)
+            continue
+        seen[folded] = i
+        if folded in by_name:
+            columns.append((i, by_name[folded]))
+        else:
+            extras.append((i, title))
+    have = {c.name for _, c in columns}
+    missing = [c for c in spec.columns if c.required and c.name not in have]
+    for c in missing:
+        errors.add("MISSING_COLUMN", "missing required column", sheet=raw.name,
+                   row=raw.header_row or 1, column=c.name)
+    sheet = _Sheet(spec, raw.name, tuple(c.field for _, c in columns), [], {})
+    if missing:
+        return sheet
+    parsers = [(i, c, parser_for(c.kind)) for i, c in columns]
+    key_fields = spec.key
+    gaps = raw.formula_gaps
+    done = 0
+    for number, cells in raw.rows:
+        done += 1
+        if progress and done % 2000 == 0:
+            progress(2000)
+        if all(is_empty(v) for v in cells):
+            continue
+        n = len(cells)
+        values: dict[str, Any] = {}
+        ok = True
+        for i, col, parse in parsers:
+            if (number, i) in gaps:
+                errors.add("FORMULA", f"formula {gaps[(number, i)]} has no calculated value: open the "
+                           "file in Excel and save it, or type the value", sheet=raw.name, row=number,
+                           column=col.name)
+                ok = False
+                continue
+            cell = cells[i] if i < n else None
+            if is_empty(cell):
+                if col.required:
+                    errors.add("REQUIRED", "is required", sheet=raw.name, row=number, column=col.name)
+                    ok = False
+                values[col.field] = None
+                continue
+            try:
+                values[col.field] = parse(cell)
+            except BadValue as exc:
+                errors.add("BAD_VALUE", str(exc), sheet=raw.name, row=number, column=col.name)
+                ok = False
+        extra = {}
+        for i, title in extras:
+            cell = cells[i] if i < n else None
+            if not is_empty(cell):
+                try:
+                    extra[title] = parser_for("text")(cell)
+                except BadValue as exc:
+                    errors.add("BAD_VALUE", str(exc), sheet=raw.name, row=number, column=title)
+        if not ok:
+            continue
+        key = tuple(values[f] for f in key_fields)
+        first = sheet.keys.get(key)
+        if first is not None:
+            shown = ", ".join(f"{f} {v!r}" for f, v in zip(key_fields, key))
+            errors.add("DUPLICATE_ID", f"{shown} appears again (first on row {first})",
+                       sheet=raw.name, row=number, column=key_fields[0])
+            continue
+        sheet.keys[key] = number
+        sheet.rows.append(_Row(number, values, extra))
+    if progress and done % 2000:
+        progress(done % 2000)
+    return sheet
+
+
+# --- documents' files ------------------------------------------------------------
+
+def _check_documents(source: Source, sheets: list[_Sheet], errors: Collector,
+                     warnings: Collector) -> dict[str, Path]:
+    """Hash every document file the workbook names; returns sha256 -> file to store."""
+    docs = next(s for s in sheets if s.spec.name == "Documents")
+    files: dict[str, Path] = {}
+    base = source.base_dir.resolve()
+    for r in docs.rows:
+        r.values["stored"] = False
+        name = r.values.get("file")
+        if not name:
+            continue
+        target = (base / name).resolve()
+        if Path(name).is_absolute() or not target.is_relative_to(base):
+            errors.add("BAD_VALUE", f"file {name!r} must be a path inside the workbook's folder",
+                       sheet=docs.name, row=r.row, column="file")
+            continue
+        if not target.is_file():
+            warnings.add("FILE_NOT_FOUND", f"file {name!r} not found beside the workbook; the document "
+                         "is recorded without it", sheet=docs.name, row=r.row, column="file",
+                         severity="warning")
+            continue
+        sha = file_sha256(target)
+        given = r.values.get("sha256")
+        if given and given != sha:
+            errors.add("SHA256_MISMATCH", f"does not match the file {name!r}, whose SHA-256 is {sha}",
+                       sheet=docs.name, row=r.row, column="sha256")
+            continue
+        r.values["sha256"] = sha
+        r.values["stored"] = True
+        files[sha] = target
+    if files or docs.rows:
+        docs.present = tuple(dict.fromkeys(docs.present + ("sha256", "stored")))
+    return files
+
+
+# --- pass 2: resolve -------------------------------------------------------------
+
+def _existing(conn: Connection, table: str, column: str, values: Iterable[Any]) -> set:
+    col = table_for(table).c[column]
+    found: set = set()
+    values = list(values)
+    for i in range(0, len(values), _CHUNK):
+        found.update(conn.execute(select(col).where(col.in_(values[i:i + _CHUNK]))).scalars())
+    return found
+
+
+def _resolve(conn: Connection, sheets: list[_Sheet], errors: Collector) -> None:
+    by_name = {s.spec.name: s for s in sheets}
+    ids_in_file = {s.spec.name: {k[0] for k in s.keys} for s in sheets}
+
+    def check_refs(sheet: _Sheet, column: str, target: str, label: str,
+                   rows: list[_Row] | None = None, field: str | None = None) -> None:
+        field = field or column
+        rows = sheet.rows if rows is None else rows
+        wanted = {r.values[field] for r in rows if r.values.get(field) is not None}
+        unknown = wanted - ids_in_file[target]
+        if unknown:
+            tspec = by_name[target].spec
+            unknown -= _existing(conn, tspec.table, tspec.key[0], unknown)
+        if not unknown:
+            return
+        for r in rows:
+            value = r.values.get(field)
+            if value in unknown:
+                errors.add("UNKNOWN_REF", f"unknown {label} {value!r}: not in this workbook's {target} "
+                           "sheet nor in the database", sheet=sheet.name, row=r.row, column=column)
+
+    for sheet in sheets:
+        for col in sheet.spec.columns:
+            if col.ref and col.field in sheet.present:
+                check_refs(sheet, col.name, col.ref, _LABEL[col.ref], field=col.field)
+    docs = by_name["Documents"]
+    for covers_type, (target, _) in _COVERS.items():
+        rows = [r for r in docs.rows if r.values["covers_type"] == covers_type]
+        if rows:
+            check_refs(docs, "covers_id", target, covers_type, rows)
+    _check_outputs(conn, by_name["ProcessLots"], errors)
+    _check_shipments(by_name["Shipments"], errors)
+    _check_ownership(conn, by_name["Companies"], errors)
+
+
+def _check_outputs(conn: Connection, sheet: _Sheet, errors: Collector) -> None:
+    """A lot is made once: it may be the output of one process only."""
+    maker: dict[str, str] = {}
+    for r in sheet.rows:
+        if r.values["role"] != "output":
+            continue
+        lot, process = r.values["lot_id"], r.values["process_id"]
+        if maker.setdefault(lot, process) != process:
+            errors.add("CONFLICT", f"lot {lot!r} is already the output of process {maker[lot]!r} "
+                       "in this workbook: a lot is made once", sheet=sheet.name, row=r.row, column="lot_id")
+    if not maker:
+        return
+    pl = table_for("process_lot")
+    lots = list(maker)
+    for i in range(0, len(lots), _CHUNK):
+        query = select(pl.c.lot_id, pl.c.process_id).where(pl.c.role == "output",
+                                                           pl.c.lot_id.in_(lots[i:i + _CHUNK]))
+        for lot, process in conn.execute(query):
+            if maker[lot] != process:
+                row = next(r for r in sheet.rows if r.values["lot_id"] == lot and r.values["role"] == "output")
+                errors.add("CONFLICT", f"lot {lot!r} is already the output of process {process!r} "
+                           "in the database: a lot is made once", sheet=sheet.name, row=row.row,
+                           column="lot_id")
+
+
+def _check_shipments(sheet: _Sheet, errors: Collector) -> None:
+    """Rows sharing a shipment_id are one shipment: they must agree on where and when."""
+    first: dict[str, _Row] = {}
+    for r in sheet.rows:
+        ref = first.setdefault(r.values["shipment_id"], r)
+        for f in _SHIPMENT_HEADER:
+            if f in sheet.present and r.values.get(f) != ref.values.get(f):
+                errors.add("CONFLICT", f"shipment {r.values['shipment_id']!r} says {ref.values.get(f)!r} "
+                           f"on row {ref.row} but {r.values.get(f)!r} here", sheet=sheet.name,
+                           row=r.row, column=f)
+
+
+def _check_ownership(conn: Connection, sheet: _Sheet, errors: Collector) -> None:
+    if "parent_company_id" not in sheet.present:
+        return
+    co = table_for("company")
+    parent = {cid: p for cid, p in conn.execute(select(co.c.company_id, co.c.parent_company_id))}
+    parent.update({r.values["company_id"]: r.values.get("parent_company_id") for r in sheet.rows})
+    for r in sheet.rows:
+        chain, at = [r.values["company_id"]], parent.get(r.values["company_id"])
+        while at is not None and at not in chain:
+            chain.append(at)
+            at = parent.get(at)
+        if at is not None:
+            errors.add("CONFLICT", "ownership loops: " + " -> ".join(chain + [at]),
+                       sheet=sheet.name, row=r.row, column="parent_company_id")
+
+
+# --- pass 3: diff and write --------------------------------------------------------
+
+@dataclass
+class _Plan:
+    inserts: list[dict] = field(default_factory=list)
+    updates: list[tuple[dict, dict]] = field(default_factory=list)  # (old, new)
+    unchanged: int = 0
+
+
+def _existing_rows(conn: Connection, sheet: _Sheet) -> dict[tuple, dict]:
+    table = table_for(sheet.spec.table)
+    pk = [table.c[f] for f in sheet.spec.key]
+    keys = list(sheet.keys)
+    out: dict[tuple, dict] = {}
+    for i in range(0, len(keys), _CHUNK):
+        chunk = keys[i:i + _CHUNK]
+        cond = pk[0].in_([k[0] for k in chunk]) if len(pk) == 1 else tuple_(*pk).in_(chunk)
+        for row in conn.execute(select(table).where(cond)):
+            m = row._mapping
+            out[tuple(m[c.name] for c in pk)] = dict(m)
+    return out
+
+
+def _defaults(table) -> dict:
+    row = {c.name: None for c in table.columns}
+    row["extra"] = {}
+    if "stored" in row:
+        row["stored"] = False
+    return row
+
+
+def _diff(conn: Connection, sheets: list[_Sheet]) -> list[_Plan]:
+    plans = []
+    for sheet in sheets:
+        plan = _Plan()
+        plans.append(plan)
+        if not sheet.rows:
+            continue
+        table = table_for(sheet.spec.table)
+        old_rows = _existing_rows(conn, sheet)
+        blank = _defaults(table)
+        for r in sheet.rows:
+            key = tuple(r.values[f] for f in sheet.spec.key)
+            old = old_rows.get(key)
+            source = {"source_sheet": sheet.name, "source_row": r.row}
+            if old is None:
+                plan.inserts.append({**blank, **r.values, "extra": r.extra, **source})
+                continue
+            extra = {**(old["extra"] or {}), **r.extra}
+            if extra == (old["extra"] or {}) and all(old[f] == r.values[f] for f in sheet.present):
+                plan.unchanged += 1
+            else:
+                plan.updates.append((old, {**old, **r.values, "extra": extra, **source}))
+    return plans
+
+
+def _parents_first(rows: list[dict]) -> list[dict]:
+    """Companies ordered so that a parent is written before its subsidiaries."""
+    by_id = {r["company_id"]: r for r in rows}
+    done: set[str] = set()
+    out: list[dict] = []
+
+    def visit(cid: str) -> None:
+        if cid in done or cid not in by_id:
+            return
+        done.add(cid)
+        visit(by_id[cid].get("parent_company_id"))
+        out.append(by_id[cid])
+
+    for cid in by_id:
+        visit(cid)
+    return out
+
+
+def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet],
+           plan: list[_Plan], files: dict[str, Path], summaries: list[SheetSummary],
+           actor: str) -> tuple[int, int]:
+    batch_table = table_for("import_batch")
+    batch = {"file_name": source.name, "file_sha256": source.sha256, "imported_at": audit.utc_now(),
+             "actor": actor, "summary": {s.sheet: {"new": s.new, "changed": s.changed,
+                                                   "unchanged": s.unchanged} for s in summaries}}
+    batch_id = conn.execute(batch_table.insert().values(**batch)).inserted_primary_key[0]
+    batch["id"] = batch_id
+    changes: list[audit.Change] = [audit.Change("insert", "import_batch", audit.row_key("import_batch", batch),
+                                                None, audit.row_json(batch))]
+    registered: list[audit.Change] = []
+    for sheet, p in zip(sheets, plan):
+        if not (p.inserts or p.updates):
+            continue
+        name = sheet.spec.table
+        table = table_for(name)
+        pk = [c.name for c in table.primary_key.columns]
+        for row in p.inserts:
+            row["batch_id"] = batch_id
+        for _, row in p.updates:
+            row["batch_id"] = batch_id
+        if name == "company":
+            ordered = _parents_first(p.inserts + [new for _, new in p.updates])
+            inserted = {id(r) for r in p.inserts}
+            for row in ordered:
+                if id(row) in inserted:
+                    conn.execute(table.insert(), row)
+                else:
+                    conn.execute(table.update().where(table.c.company_id == row["company_id"]), row)
+        else:
+            for i in range(0, len(p.inserts), _CHUNK):
+                conn.execute(table.insert(), p.inserts[i:i + _CHUNK])
+            if p.updates:
+                from sqlalchemy import bindparam
+
+                stmt = table.update().where(*[table.c[k] == bindparam("_k_" + k) for k in pk])
+                params = [{**new, **{"_k_" + k: old[k] for k in pk}} for old, new in p.updates]
+                for i in range(0, len(params), _CHUNK):
+                    conn.execute(stmt, params[i:i + _CHUNK])
+        changes.extend(audit.Change("insert", name, audit.row_key(name, r), None, audit.row_json(r))
+                       for r in p.inserts)
+        changes.extend(audit.Change("update", name, audit.row_key(name, new), audit.row_json(old),
+                                    audit.row_json(new)) for old, new in p.updates)
+        if name == "document":
+            for row in p.inserts + [new for old, new in p.updates if old["sha256"] != new["sha256"]
+                                    or not old["stored"]]:
+                if row["stored"]:
+                    registered.append(audit.Change(
+                        "register_file", name, audit.row_key(name, row), None,
+                        canonical_json({"sha256": row["sha256"], "file": row["file"],
+                                        "size": files[row["sha256"]].stat().st_size})))
+    stored = _store_files(evidence_dir(engine), {c: files[_sha(c)] for c in registered})
+    audit.append(conn, changes + registered, actor, batch_id)
+    return batch_id, stored
+
+
+def _sha(change: audit.Change) -> str:
+    import orjson
+
+    return orjson.loads(change.after)["sha256"]
+
+
+def _store_files(store: Path, files: dict[audit.Change, Path]) -> int:
+    """Copy each file into the content-addressed store; a file already there is kept."""
+    count = 0
+    for change, src in files.items():
+        dest = audit.evidence_path(store, _sha(change))
+        if dest.exists():
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+        os.close(fd)
+        shutil.copyfile(src, tmp)
+        os.replace(tmp, dest)  # atomic: the store never holds half a file
+        count += 1
+    return count

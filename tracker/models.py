@@ -1,0 +1,239 @@
+"""Every table of the tracker, in sqlmodel.
+
+One table per sheet of supplier-workbook-v1, keyed by the supplier's own ids,
+plus the import batches and the audit trail. Every supplier row remembers
+where it came from (`batch_id`, `source_sheet`, `source_row`) and keeps the
+columns the workbook had beyond the spec in `extra`.
+
+The models stay dialect-neutral: the same tables run on SQLite and PostgreSQL.
+Quantities are exact decimals on both (`Quantity`).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any, Optional
+
+from sqlalchemy import JSON, Column, ForeignKey, Index, String, Text
+from sqlalchemy.types import Numeric, TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from .canonical import decimal_text
+
+__all__ = ["Quantity", "ImportBatch", "Company", "Facility", "Item", "Lot", "Process",
+           "ProcessLot", "Shipment", "Entry", "Document", "TradeMeasure", "Ruling",
+           "AuditRecord", "Meta", "SUPPLIER_TABLES", "table_for"]
+
+SCHEMA_VERSION = 1
+
+
+class Quantity(TypeDecorator):
+    """An exact decimal on every engine.
+
+    PostgreSQL keeps NUMERIC natively. SQLite has no decimal type and would
+    round through a float, so there the value is stored as its exact text.
+    """
+
+    impl = Numeric(24, 6)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect):
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(24, 6))
+
+    def process_bind_param(self, value: Any, dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return decimal_text(Decimal(value))
+        return value
+
+    def process_result_value(self, value: Any, dialect) -> Decimal | None:
+        if value is None:
+            return None
+        return Decimal(value).normalize() if value else Decimal(0)
+
+
+def _qty(**kw) -> Any:
+    return Field(sa_type=Quantity, **kw)
+
+
+def _ref(target: str, **kw) -> Any:
+    return Field(sa_column_args=[ForeignKey(target)], **kw)
+
+
+class Sourced(SQLModel):
+    """Where a supplier row came from, and the columns beyond the spec it had."""
+
+    batch_id: Optional[int] = Field(default=None, foreign_key="import_batch.id", index=True)
+    source_sheet: Optional[str] = None
+    source_row: Optional[int] = None
+    extra: dict = Field(default_factory=dict, sa_type=JSON)
+
+
+class ImportBatch(SQLModel, table=True):
+    __tablename__ = "import_batch"
+    id: Optional[int] = Field(default=None, primary_key=True)
+    file_name: str
+    file_sha256: str = Field(index=True)
+    imported_at: str  # ISO 8601 UTC; text so it hashes the same on every engine
+    actor: str
+    summary: dict = Field(default_factory=dict, sa_type=JSON)
+
+
+class Company(Sourced, table=True):
+    __tablename__ = "company"
+    company_id: str = Field(primary_key=True)
+    name: str
+    country: str
+    parent_company_id: Optional[str] = _ref("company.company_id", default=None)
+    address: Optional[str] = None
+
+
+class Facility(Sourced, table=True):
+    __tablename__ = "facility"
+    facility_id: str = Field(primary_key=True)
+    name: str
+    country: str = Field(index=True)
+    facility_type: str
+    company_id: Optional[str] = _ref("company.company_id", default=None)
+    address: Optional[str] = None
+    established_on: Optional[date] = None
+    annual_capacity: Optional[Decimal] = _qty(default=None)
+    capacity_unit: Optional[str] = None
+
+
+class Item(Sourced, table=True):
+    __tablename__ = "item"
+    item_id: str = Field(primary_key=True)
+    description: str
+    unit: str
+    hts: Optional[str] = None
+
+
+class Lot(Sourced, table=True):
+    __tablename__ = "lot"
+    lot_id: str = Field(primary_key=True)
+    item_id: str = _ref("item.item_id")
+    facility_id: str = _ref("facility.facility_id")
+    quantity: Decimal = _qty()
+    produced_on: Optional[date] = None
+    origin_country: Optional[str] = None
+    unit_value_usd: Optional[Decimal] = _qty(default=None)
+
+
+class Process(Sourced, table=True):
+    __tablename__ = "process"
+    process_id: str = Field(primary_key=True)
+    facility_id: str = _ref("facility.facility_id")
+    process_type: str
+    completed_on: date
+    started_on: Optional[date] = None
+    description: Optional[str] = Field(default=None, sa_type=Text)
+
+
+class ProcessLot(Sourced, table=True):
+    __tablename__ = "process_lot"
+    __table_args__ = (Index("ix_process_lot_lot", "lot_id", "role"),)
+    process_id: str = Field(primary_key=True, foreign_key="process.process_id")
+    role: str = Field(primary_key=True)
+    lot_id: str = Field(primary_key=True, foreign_key="lot.lot_id")
+    quantity: Decimal = _qty()
+
+
+class Shipment(Sourced, table=True):
+    __tablename__ = "shipment"
+    __table_args__ = (Index("ix_shipment_lot", "lot_id"),)
+    shipment_id: str = Field(primary_key=True)
+    lot_id: str = Field(primary_key=True, foreign_key="lot.lot_id")
+    quantity: Decimal = _qty()
+    from_facility_id: str = _ref("facility.facility_id")
+    to_facility_id: str = _ref("facility.facility_id")
+    shipped_on: date
+    arrived_on: Optional[date] = None
+    transport_mode: Optional[str] = None
+    bill_of_lading: Optional[str] = None
+
+
+class Entry(Sourced, table=True):
+    __tablename__ = "entry"
+    entry_number: str = Field(primary_key=True)
+    lot_id: str = Field(primary_key=True, foreign_key="lot.lot_id")
+    quantity: Decimal = _qty()
+    entry_date: date
+    hts: str
+    declared_origin: str
+    importer: Optional[str] = None
+    port_of_entry: Optional[str] = None
+    preference_program: Optional[str] = None
+    value_usd: Optional[Decimal] = _qty(default=None)
+
+
+class Document(Sourced, table=True):
+    __tablename__ = "document"
+    __table_args__ = (Index("ix_document_covers", "covers_type", "covers_id"),)
+    document_id: str = Field(primary_key=True)
+    doc_type: str
+    covers_type: str
+    covers_id: str
+    reference_no: Optional[str] = None
+    issuer: Optional[str] = None
+    issued_on: Optional[date] = None
+    stated_origin: Optional[str] = None
+    file: Optional[str] = None
+    sha256: Optional[str] = None
+    stored: bool = False  # the file is held in the evidence store under its sha256
+
+
+class TradeMeasure(Sourced, table=True):
+    __tablename__ = "trade_measure"
+    measure_id: str = Field(primary_key=True)
+    hts_prefix: str = Field(primary_key=True)
+    kind: str
+    country: str
+    effective_on: date
+    description: Optional[str] = None
+
+
+class Ruling(Sourced, table=True):
+    __tablename__ = "ruling"
+    ruling_id: str = Field(primary_key=True)
+    item_id: str = _ref("item.item_id")
+    process_type: str
+    process_class: str
+    note: Optional[str] = Field(default=None, sa_type=Text)
+
+
+class AuditRecord(SQLModel, table=True):
+    """One link of the append-only, hash-chained audit trail (see tracker.audit)."""
+
+    __tablename__ = "audit_record"
+    seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    at: str
+    actor: str
+    action: str
+    table_name: str = Field(index=True)
+    record_key: str
+    before: Optional[str] = Field(default=None, sa_type=Text)
+    after: Optional[str] = Field(default=None, sa_type=Text)
+    batch_id: Optional[int] = None
+    prev_hash: str
+    hash: str
+
+
+class Meta(SQLModel, table=True):
+    __tablename__ = "tracker_meta"
+    key: str = Field(primary_key=True)
+    value: str
+
+
+# The tables whose every change the audit trail records, in insert order.
+SUPPLIER_TABLES = ("company", "facility", "item", "lot", "process", "process_lot", "shipment",
+                   "entry", "document", "trade_measure", "ruling")
+AUDITED_TABLES = ("import_batch",) + SUPPLIER_TABLES
+
+
+def table_for(name: str):
+    return SQLModel.metadata.tables[name]

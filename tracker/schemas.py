@@ -1,0 +1,110 @@
+"""The declarative data under `schemas/`: vocabularies, the workbook layout,
+evidence rules, flag descriptions and the default trade measures.
+
+Users adjust these files rather than the code. `TRACKER_SCHEMAS` may name a
+folder of the user's own copies; a file missing there falls back to the
+bundled one.
+"""
+
+from __future__ import annotations
+
+import csv
+import os
+import tomllib
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+__all__ = ["schema_path", "vocabulary", "process_classes", "workbook_layout", "SheetSpec",
+           "ColumnSpec", "evidence_rules", "flag_info", "default_measures_rows", "sheet_by_name"]
+
+BUNDLED = Path(__file__).resolve().parent.parent / "schemas"
+
+
+def schema_path(name: str) -> Path:
+    """The file `name` from the user's schema folder if it has one, else the bundled one."""
+    override = os.environ.get("TRACKER_SCHEMAS")
+    if override and (Path(override) / name).is_file():
+        return Path(override) / name
+    return BUNDLED / name
+
+
+def _toml(name: str) -> dict:
+    with schema_path(name).open("rb") as fh:
+        return tomllib.load(fh)
+
+
+@cache
+def vocabulary() -> dict[str, list[str]]:
+    """Every vocabulary by name: its allowed words."""
+    data = _toml("vocabulary.toml")
+    out = {k: list(v) for k, v in data.items() if isinstance(v, list)}
+    out["process_type"] = list(data["process_type"])
+    return out
+
+
+@cache
+def process_classes() -> dict[str, str]:
+    """process_type -> default class (`substantial`, `minor`, `none`)."""
+    return {name: spec["class"] for name, spec in _toml("vocabulary.toml")["process_type"].items()}
+
+
+@cache
+def process_examples() -> dict[str, str]:
+    return {name: spec.get("examples", "") for name, spec in
+            _toml("vocabulary.toml")["process_type"].items()}
+
+
+@dataclass(frozen=True)
+class ColumnSpec:
+    name: str
+    field: str
+    kind: str
+    required: bool
+    ref: str | None
+    note: str
+
+
+@dataclass(frozen=True)
+class SheetSpec:
+    name: str
+    table: str
+    key: tuple[str, ...]
+    note: str
+    columns: tuple[ColumnSpec, ...]
+
+    def column(self, name: str) -> ColumnSpec:
+        return next(c for c in self.columns if c.name == name)
+
+
+@cache
+def workbook_layout() -> tuple[SheetSpec, ...]:
+    """The sheets of the supplier workbook in dependency order (referenced sheets first)."""
+    sheets = []
+    for s in _toml("workbook.toml")["sheet"]:
+        cols = tuple(ColumnSpec(c["name"], c.get("field", c["name"]), c["kind"],
+                                bool(c.get("required", False)), c.get("ref"), c.get("note", ""))
+                     for c in s["columns"])
+        sheets.append(SheetSpec(s["name"], s["table"], tuple(s["key"]), s.get("note", ""), cols))
+    return tuple(sheets)
+
+
+def sheet_by_name(name: str) -> SheetSpec:
+    return next(s for s in workbook_layout() if s.name == name)
+
+
+@cache
+def evidence_rules() -> tuple[dict, ...]:
+    return tuple(_toml("evidence_rules.toml")["rule"])
+
+
+@cache
+def flag_info() -> dict[str, dict]:
+    """Flag code -> severity, meaning, answer."""
+    return _toml("flags.toml")
+
+
+@cache
+def default_measures_rows() -> tuple[dict, ...]:
+    with schema_path("trade_measures.csv").open(newline="", encoding="utf-8") as fh:
+        return tuple(csv.DictReader(fh))

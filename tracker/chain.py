@@ -1,0 +1,129 @@
+"""The supply chain in memory: every table read once, indexed, and the graph
+of lots and processes built with networkx.
+
+Nodes are subject strings (`lot:L-9`, `process:P-1`); edges run downstream:
+input lot -> process -> output lot. Shipments move a lot between facilities
+without changing it, so they are kept per lot (`shipments_of`) rather than as
+nodes: that keeps the graph a DAG whenever the data is sound.
+
+Preconditions: none on the data. A cycle (a lot that is, directly or not, an
+input of itself) raises `CycleError` naming the lots, from `topological_lots`.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import networkx as nx
+from sqlalchemy import Connection, select
+
+from .findings import CycleError
+from .models import table_for
+
+__all__ = ["SupplyChain", "load_chain", "lot_node", "process_node"]
+
+
+def lot_node(lot_id: str) -> str:
+    return f"lot:{lot_id}"
+
+
+def process_node(process_id: str) -> str:
+    return f"process:{process_id}"
+
+
+def _rows(conn: Connection, name: str) -> list[Any]:
+    return list(conn.execute(select(table_for(name))))
+
+
+@dataclass
+class SupplyChain:
+    companies: dict[str, Any]
+    facilities: dict[str, Any]
+    items: dict[str, Any]
+    lots: dict[str, Any]
+    processes: dict[str, Any]
+    inputs_of: dict[str, list[Any]]  # process_id -> process_lot rows with role input
+    outputs_of: dict[str, list[Any]]  # process_id -> process_lot rows with role output
+    made_by: dict[str, str]  # lot_id -> the process that output it
+    used_by: dict[str, list[Any]]  # lot_id -> process_lot input rows consuming it
+    shipments_of: dict[str, list[Any]]  # lot_id -> shipment rows, in shipped order
+    entries: list[Any]
+    documents_on: dict[tuple[str, str], list[Any]]  # (covers_type, covers_id) -> documents
+    rulings: dict[tuple[str, str], Any]  # (item_id, process_type) -> ruling
+    measure_rows: list[Any]
+    graph: nx.DiGraph = field(repr=False)
+
+    def country_of(self, facility_id: str | None) -> str | None:
+        f = self.facilities.get(facility_id)
+        return f.country if f else None
+
+    def unit_of(self, lot_id: str) -> str | None:
+        lot = self.lots.get(lot_id)
+        item = self.items.get(lot.item_id) if lot else None
+        return item.unit if item else None
+
+    def topological_lots(self) -> list[str]:
+        """Lot ids, every lot after all lots it was made from."""
+        try:
+            order = list(nx.topological_sort(self.graph))
+        except nx.NetworkXUnfeasible:
+            cycle = nx.find_cycle(self.graph)
+            lots = [u.split(":", 1)[1] for u, _ in cycle if u.startswith("lot:")]
+            raise CycleError(lots + lots[:1]) from None
+        return [n[4:] for n in order if n.startswith("lot:")]
+
+    def upstream(self, lot_id: str) -> tuple[set[str], set[str]]:
+        """(lots, processes) the lot was made from, itself included."""
+        node = lot_node(lot_id)
+        nodes = nx.ancestors(self.graph, node) if node in self.graph else set()
+        lots = {n[4:] for n in nodes if n.startswith("lot:")} | {lot_id}
+        procs = {n[8:] for n in nodes if n.startswith("process:")}
+        return lots, procs
+
+
+def load_chain(conn: Connection) -> SupplyChain:
+    """Read every table once and index it; no query per node afterwards."""
+    inputs_of: dict[str, list] = defaultdict(list)
+    outputs_of: dict[str, list] = defaultdict(list)
+    used_by: dict[str, list] = defaultdict(list)
+    made_by: dict[str, str] = {}
+    g = nx.DiGraph()
+    lots = {r.lot_id: r for r in _rows(conn, "lot")}
+    processes = {r.process_id: r for r in _rows(conn, "process")}
+    g.add_nodes_from(lot_node(x) for x in lots)
+    edges = []
+    for pl in _rows(conn, "process_lot"):
+        if pl.role == "input":
+            inputs_of[pl.process_id].append(pl)
+            used_by[pl.lot_id].append(pl)
+            edges.append((lot_node(pl.lot_id), process_node(pl.process_id)))
+        else:
+            outputs_of[pl.process_id].append(pl)
+            made_by[pl.lot_id] = pl.process_id
+            edges.append((process_node(pl.process_id), lot_node(pl.lot_id)))
+    g.add_edges_from(edges)
+    shipments_of: dict[str, list] = defaultdict(list)
+    for s in sorted(_rows(conn, "shipment"), key=lambda s: (s.shipped_on, s.shipment_id)):
+        shipments_of[s.lot_id].append(s)
+    documents_on: dict[tuple[str, str], list] = defaultdict(list)
+    for d in sorted(_rows(conn, "document"), key=lambda d: d.document_id):
+        documents_on[(d.covers_type, d.covers_id)].append(d)
+    rulings: dict[tuple[str, str], Any] = {}
+    for r in sorted(_rows(conn, "ruling"), key=lambda r: r.ruling_id):
+        rulings.setdefault((r.item_id, r.process_type), r)  # the first by ruling_id wins
+    return SupplyChain(
+        companies={r.company_id: r for r in _rows(conn, "company")},
+        facilities={r.facility_id: r for r in _rows(conn, "facility")},
+        items={r.item_id: r for r in _rows(conn, "item")},
+        lots=lots, processes=processes, inputs_of=inputs_of, outputs_of=outputs_of,
+        made_by=made_by, used_by=used_by, shipments_of=shipments_of,
+        entries=sorted(_rows(conn, "entry"), key=lambda e: (e.entry_number, e.lot_id)),
+        documents_on=documents_on, rulings=rulings,
+        measure_rows=_rows(conn, "trade_measure"), graph=g)
+
+
+def value_of(quantity: Decimal, lot: Any) -> Decimal | None:
+    return quantity * lot.unit_value_usd if lot is not None and lot.unit_value_usd is not None else None

@@ -1,0 +1,95 @@
+"""`tracker check`: determine the origin of every customs entry and raise flags.
+
+The whole database is read once, the graph built once, every lot's origin
+decided in one topological pass, and the database-wide facts (mass balance,
+capacity, dates) computed once; each entry then only walks what is upstream
+of it. An entry with several lots gives one result per lot (an entry line):
+each line has its own HTS and declared origin.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection
+
+from .chain import SupplyChain, load_chain
+from .findings import Finding, NotFound
+from .flags import EntryContext, prepare_all, run_checks
+from .measures import Measure, all_measures, covering
+from .origin import Basis, LotOrigin, determine_origins
+from .route import build_route, main_line, upstream_of
+
+__all__ = ["EntryResult", "Determination", "determine", "check"]
+
+
+@dataclass
+class EntryResult:
+    entry: Any
+    computed_origin: str | None
+    basis: Basis
+    route: list[str]
+    flags: list[Finding]
+    other_origin_inputs: list[tuple[str, str | None]]
+    context: EntryContext
+
+    def to_dict(self) -> dict:
+        e = self.entry
+        return {
+            "entry_number": e.entry_number, "lot_id": e.lot_id, "hts": e.hts,
+            "declared_origin": e.declared_origin, "computed_origin": self.computed_origin,
+            "origin_basis": self.basis.text(), "route": self.route,
+            "flags": [f.to_dict() for f in self.flags],
+            # beyond determination-v1: the basis as data, and inputs of other origins
+            "entry_date": e.entry_date.isoformat(),
+            "basis": self.basis.to_dict(),
+            "other_origin_inputs": [{"lot_id": lot, "origin": c} for lot, c in self.other_origin_inputs],
+        }
+
+
+@dataclass
+class Determination:
+    """Everything computed for one run: reused by check, trace and report."""
+
+    chain: SupplyChain
+    origins: dict[str, LotOrigin]
+    measures: list[Measure]
+    shared: dict[str, Any]
+    evidence_store: Path | None
+
+    def entry(self, e: Any) -> EntryResult:
+        chain, origins = self.chain, self.origins
+        lot_origin = origins[e.lot_id]
+        line = main_line(origins, e.lot_id)
+        events, route, steps = build_route(chain, origins, line)
+        pass_through = {c for c, ss in steps.items()
+                        if all(s.kind == "process" and s.process_class == "none" for s in ss)}
+        pass_through |= {c for c in route if c not in steps and c != "US"}
+        ctx = EntryContext(chain, origins, e, lot_origin.country, lot_origin.basis, line, events, route, steps,
+                           pass_through, upstream_of(chain, e.lot_id, e.entry_number),
+                           covering(self.measures, e.hts, e.entry_date), self.shared, self.evidence_store)
+        flags = run_checks(ctx)
+        others = sorted({o for lot in line for o in origins[lot].other_inputs})
+        return EntryResult(e, lot_origin.country, lot_origin.basis, route, flags, others, ctx)
+
+
+def determine(conn: Connection, evidence_store: Path | None = None) -> Determination:
+    chain = load_chain(conn)
+    origins = determine_origins(chain)
+    return Determination(chain, origins, all_measures(chain.measure_rows), prepare_all(chain), evidence_store)
+
+
+def check(conn: Connection, entries: list[str] | None = None,
+          evidence_store: Path | None = None) -> list[EntryResult]:
+    """Origin and flags for every entry line, or for the entries named."""
+    d = determine(conn, evidence_store)
+    rows = d.chain.entries
+    if entries:
+        known = {e.entry_number for e in rows}
+        for number in entries:
+            if number not in known:
+                raise NotFound(f"no entry {number!r} in the database")
+        rows = [e for e in rows if e.entry_number in set(entries)]
+    return [d.entry(e) for e in rows]

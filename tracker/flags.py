@@ -1,0 +1,479 @@
+"""The red flags of determination-v1: one pure function per flag code.
+
+Each check takes an `EntryContext` (the entry, its computed origin, route,
+and everything upstream) and returns findings. Checks whose facts span the
+whole database (mass balance, capacity, timeline) compute them once in a
+`prepare` function and keep, per entry, those about its upstream.
+`CHECKS` is the registry, in the order the spec lists the codes;
+MISSING_EVIDENCE runs last because the evidence rules look at whether any
+high flag was raised.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .audit import evidence_path
+from .canonical import decimal_text, file_sha256
+from .chain import SupplyChain
+from .findings import Finding
+from .measures import Measure
+from .origin import Basis, LotOrigin
+from .route import RouteEvent, Step, Upstream, entry_facilities
+from .schemas import evidence_rules, flag_info
+
+__all__ = ["EntryContext", "Check", "CHECKS", "run_checks"]
+
+TOLERANCE = Decimal("1.02")  # a process may report up to 2% more out than in (moisture, rounding)
+
+
+@dataclass
+class EntryContext:
+    chain: SupplyChain
+    origins: dict[str, LotOrigin]
+    entry: Any  # the entry row
+    computed: str | None
+    basis: Basis
+    line: list[str]  # main line, newest first
+    events: list[RouteEvent]
+    route: list[str]
+    steps: dict[str, list[Step]]
+    pass_through: set[str]
+    upstream: Upstream
+    measures: list[Measure]  # covering the entry's HTS on its date
+    shared: dict[str, Any]  # what each check's `prepare` computed, by code
+    evidence_store: Path | None = None
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def declared(self) -> str:
+        return self.entry.declared_origin
+
+    @property
+    def entry_subject(self) -> str:
+        return f"entry:{self.entry.entry_number}"
+
+
+def _finding(code: str, message: str, *subjects: str) -> Finding:
+    return Finding(code, flag_info()[code]["severity"], message, tuple(subjects))
+
+
+def _qty(q: Decimal) -> str:
+    """2400000 -> '2,400,000'; 0.5 -> '0.5'."""
+    whole, _, frac = decimal_text(Decimal(q)).partition(".")
+    return f"{int(whole):,}" + (f".{frac}" if frac else "")
+
+
+# --- origin and route ---------------------------------------------------------------
+
+def origin_mismatch(ctx: EntryContext) -> Iterable[Finding]:
+    e = ctx.entry
+    if ctx.computed is None:
+        yield _finding("ORIGIN_MISMATCH", f"the origin of lot {e.lot_id} cannot be computed "
+                       f"({ctx.basis.text()}); declared {ctx.declared}", ctx.entry_subject, f"lot:{e.lot_id}")
+    elif ctx.computed != ctx.declared:
+        yield _finding("ORIGIN_MISMATCH", f"declared {ctx.declared} but the supply chain gives "
+                       f"{ctx.computed}: {ctx.basis.text()}", ctx.entry_subject, f"lot:{e.lot_id}")
+
+
+def transshipment(ctx: EntryContext) -> Iterable[Finding]:
+    if ctx.declared in ctx.pass_through and ctx.computed not in (None, ctx.declared):
+        what = _pass_through_text(ctx, ctx.declared)
+        yield _finding("TRANSSHIPMENT", f"the goods only {what} in {ctx.declared}, the declared origin; "
+                       f"they were made in {ctx.computed}", ctx.entry_subject,
+                       *_country_subjects(ctx, ctx.declared))
+
+
+def minor_processing(ctx: EntryContext) -> Iterable[Finding]:
+    steps = ctx.steps.get(ctx.declared, [])
+    classes = {s.process_class for s in steps if s.kind == "process"}
+    if "minor" in classes and "substantial" not in classes and ctx.computed not in (None, ctx.declared):
+        done = ", ".join(f"{s.process_type} at {s.facility_id}" for s in steps if s.process_class == "minor")
+        yield _finding("MINOR_PROCESSING", f"in {ctx.declared} the goods only had minor processing "
+                       f"({done}), which does not change their {ctx.computed} origin", ctx.entry_subject,
+                       *[s.subject for s in steps if s.process_class == "minor"])
+
+
+def transit_hop(ctx: EntryContext) -> Iterable[Finding]:
+    for country in ctx.route:
+        if country in ctx.pass_through and country not in (ctx.declared, "US"):
+            yield _finding("TRANSIT_HOP", f"the goods passed through {country} ({_pass_through_text(ctx, country)})",
+                           ctx.entry_subject, *_country_subjects(ctx, country))
+
+
+def _pass_through_text(ctx: EntryContext, country: str) -> str:
+    steps = ctx.steps.get(country, [])
+    if steps:
+        return "had " + ", ".join(f"{s.process_type} at {s.facility_id}" for s in steps) + " (nothing made)"
+    return "arrived and left"
+
+
+def _country_subjects(ctx: EntryContext, country: str) -> list[str]:
+    facs = []
+    for ev in ctx.events:
+        for fid, c in ((ev.facility_id, ev.country), (ev.to_facility_id, ev.to_country)):
+            if c == country and f"facility:{fid}" not in facs:
+                facs.append(f"facility:{fid}")
+    return facs
+
+
+# --- trade measures -------------------------------------------------------------------
+
+def order_exposure(ctx: EntryContext) -> Iterable[Finding]:
+    if ctx.computed is None or ctx.computed == ctx.declared:
+        return
+    on_computed = [m for m in ctx.measures if m.country == ctx.computed]
+    on_declared = {(m.measure_id) for m in ctx.measures if m.country == ctx.declared}
+    exposed = [m for m in on_computed if m.measure_id not in on_declared]
+    if exposed:
+        names = ", ".join(sorted({m.label() for m in exposed}))
+        yield _finding("ORDER_EXPOSURE", f"HTS {ctx.entry.hts} from {ctx.computed} is covered by {names}, "
+                       f"which do not apply to the declared {ctx.declared}", ctx.entry_subject,
+                       *sorted({f"measure:{m.measure_id}" for m in exposed}))
+
+
+def circumvention_risk(ctx: EntryContext) -> Iterable[Finding]:
+    orders = [m for m in ctx.measures if m.is_order]
+    ordered_countries = {m.country for m in orders}
+    if ctx.computed is None or ctx.computed in ordered_countries or not ordered_countries:
+        return
+    chain, up = ctx.chain, ctx.upstream
+    raw = [x for x in up.lots if not chain.inputs_of.get(chain.made_by.get(x, ""), ())]
+    raw = [x for x in raw if x != ctx.entry.lot_id]
+    if not raw:
+        return
+    used = {x: sum((pl.quantity for pl in chain.used_by.get(x, ()) if pl.process_id in up.processes),
+                   Decimal(0)) for x in raw}
+    by_value = all(chain.lots[x].unit_value_usd is not None for x in raw)
+    weight = {x: used[x] * chain.lots[x].unit_value_usd if by_value else used[x] for x in raw}
+    total = sum(weight.values(), Decimal(0))
+    if not total:
+        return
+    share: dict[str | None, Decimal] = defaultdict(Decimal)
+    for x in raw:
+        share[ctx.origins[x].country] += weight[x]
+    for country in sorted(c for c in share if c in ordered_countries):
+        if share[country] * 2 >= total:
+            measure = ", ".join(sorted({m.label() for m in orders if m.country == country}))
+            pct = share[country] * 100 / total
+            yield _finding("CIRCUMVENTION_RISK", f"{pct:.0f}% of the {'value' if by_value else 'quantity'} "
+                           f"of the raw inputs comes from {country}, under {measure}; the goods are "
+                           f"entered as {ctx.computed}", ctx.entry_subject,
+                           *sorted(f"lot:{x}" for x in raw if ctx.origins[x].country == country))
+
+
+def new_facility(ctx: EntryContext) -> Iterable[Finding]:
+    if not ctx.measures:
+        return
+    for fid in _route_facilities(ctx, ctx.declared):
+        f = ctx.chain.facilities[fid]
+        if f.established_on is None:
+            continue
+        older = [m for m in ctx.measures if m.effective_on < f.established_on]
+        if older:
+            first = min(older, key=lambda m: m.effective_on)
+            yield _finding("NEW_FACILITY", f"{fid} in {f.country} began operating on {f.established_on}, "
+                           f"after {first.label()} took effect on {first.effective_on}",
+                           ctx.entry_subject, f"facility:{fid}")
+
+
+def related_party(ctx: EntryContext) -> Iterable[Finding]:
+    under = {m.country for m in ctx.measures} - {ctx.declared}
+    if not under:
+        return
+    chain = ctx.chain
+    for fid in _route_facilities(ctx, ctx.declared):
+        cid, seen, path = chain.facilities[fid].company_id, set(), []
+        while cid and cid in chain.companies and cid not in seen:
+            seen.add(cid)
+            company = chain.companies[cid]
+            path.append(f"{cid} ({company.country})")
+            if company.country in under:
+                yield _finding("RELATED_PARTY", f"{fid} is operated under the ownership chain "
+                               f"{' <- '.join(path)}; {company.country} is under a measure on HTS "
+                               f"{ctx.entry.hts}", ctx.entry_subject, f"facility:{fid}", f"company:{cid}")
+                break
+            cid = company.parent_company_id
+
+
+def _route_facilities(ctx: EntryContext, country: str) -> list[str]:
+    out: list[str] = []
+    for ev in ctx.events:
+        for fid, c in ((ev.facility_id, ev.country), (ev.to_facility_id, ev.to_country)):
+            if fid and c == country and fid not in out:
+                out.append(fid)
+    return out
+
+
+# --- quantities and dates ----------------------------------------------------------------
+
+def prepare_mass_balance(chain: SupplyChain) -> list[Finding]:
+    """Every lot's in and out at every facility, and every process's in and out per unit."""
+    out: list[Finding] = []
+    entered: dict[str, list] = defaultdict(list)
+    for e in chain.entries:
+        entered[e.lot_id].append(e)
+    for lot_id, lot in chain.lots.items():
+        arrived: dict[str, Decimal] = defaultdict(Decimal)
+        left: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+        arrived[lot.facility_id] += lot.quantity
+        for s in chain.shipments_of.get(lot_id, ()):
+            arrived[s.to_facility_id] += s.quantity
+            left[s.from_facility_id]["shipped"] += s.quantity
+        for pl in chain.used_by.get(lot_id, ()):
+            left[chain.processes[pl.process_id].facility_id]["consumed"] += pl.quantity
+        if entered.get(lot_id):
+            where = entry_facilities(chain, lot_id)[0]
+            for e in entered[lot_id]:
+                left[where]["entered"] += e.quantity
+        unit = chain.unit_of(lot_id) or ""
+        for fid, ways in left.items():
+            total = sum(ways.values(), Decimal(0))
+            if total > arrived[fid]:
+                how = ", ".join(f"{k} {_qty(v)}" for k, v in ways.items())
+                out.append(_finding("MASS_BALANCE", f"at {fid}, {_qty(total)} {unit} of lot {lot_id} left "
+                                    f"({how}) but only {_qty(arrived[fid])} was made or arrived there",
+                                    f"lot:{lot_id}", f"facility:{fid}"))
+    for pid in chain.processes:
+        ins: dict[str, Decimal] = defaultdict(Decimal)
+        outs: dict[str, Decimal] = defaultdict(Decimal)
+        for pl in chain.inputs_of.get(pid, ()):
+            ins[chain.unit_of(pl.lot_id)] += pl.quantity
+        for pl in chain.outputs_of.get(pid, ()):
+            outs[chain.unit_of(pl.lot_id)] += pl.quantity
+        for unit in sorted(set(ins) & set(outs), key=str):
+            if outs[unit] > ins[unit] * TOLERANCE:
+                out.append(_finding("MASS_BALANCE", f"process {pid} made {_qty(outs[unit])} {unit} from "
+                                    f"{_qty(ins[unit])} {unit} of inputs, more than the 2% allowed",
+                                    f"process:{pid}"))
+    return out
+
+
+def mass_balance(ctx: EntryContext) -> Iterable[Finding]:
+    return [f for f in ctx.shared["MASS_BALANCE"] if f.subjects[0] in ctx.upstream.subjects]
+
+
+def _made_on(chain: SupplyChain, lot_id: str):
+    lot = chain.lots[lot_id]
+    if lot.produced_on:
+        return lot.produced_on
+    pid = chain.made_by.get(lot_id)
+    return chain.processes[pid].completed_on if pid else None
+
+
+def prepare_capacity(chain: SupplyChain) -> dict[tuple[str, int], Finding]:
+    """Output per facility and calendar year against its annual_capacity."""
+    made: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
+    for lot_id, lot in chain.lots.items():
+        f = chain.facilities[lot.facility_id]
+        when = _made_on(chain, lot_id)
+        if f.annual_capacity is not None and when and chain.unit_of(lot_id) == f.capacity_unit:
+            made[(f.facility_id, when.year)] += lot.quantity
+    out = {}
+    for (fid, year), total in made.items():
+        f = chain.facilities[fid]
+        if total > f.annual_capacity:
+            out[(fid, year)] = _finding("CAPACITY", f"{fid} made {_qty(total)} {f.capacity_unit} in {year}, "
+                                        f"more than its annual capacity of {_qty(f.annual_capacity)}",
+                                        f"facility:{fid}")
+    return out
+
+
+def capacity(ctx: EntryContext) -> Iterable[Finding]:
+    over = ctx.shared["CAPACITY"]
+    if not over:
+        return []
+    chain, found = ctx.chain, {}
+    for lot_id in sorted(ctx.upstream.lots):
+        when = _made_on(chain, lot_id)
+        key = (chain.lots[lot_id].facility_id, when.year if when else None)
+        if key in over and key not in found:
+            f = over[key]
+            found[key] = Finding(f.code, f.severity, f.message, f.subjects + (f"lot:{lot_id}",))
+    return list(found.values())
+
+
+def prepare_timeline(chain: SupplyChain) -> list[Finding]:
+    """Dates that cannot be true, anywhere in the database."""
+    out: list[Finding] = []
+
+    def add(message: str, *subjects: str) -> None:
+        out.append(_finding("TIMELINE", message, *subjects))
+
+    for pid, p in chain.processes.items():
+        if p.started_on and p.completed_on < p.started_on:
+            add(f"process {pid} completes on {p.completed_on}, before it starts on {p.started_on}", f"process:{pid}")
+        for pl in chain.outputs_of.get(pid, ()):
+            made = chain.lots[pl.lot_id].produced_on
+            if made and p.started_on and made < p.started_on:
+                add(f"lot {pl.lot_id} is dated {made}, before process {pid} that made it started on "
+                    f"{p.started_on}", f"lot:{pl.lot_id}", f"process:{pid}")
+        for pl in chain.inputs_of.get(pid, ()):
+            lot = chain.lots[pl.lot_id]
+            if lot.produced_on and p.completed_on < lot.produced_on:
+                add(f"lot {pl.lot_id} is used by process {pid} on {p.completed_on}, before it was produced "
+                    f"on {lot.produced_on}", f"lot:{pl.lot_id}", f"process:{pid}")
+            if lot.facility_id != p.facility_id:
+                arrivals = [s.arrived_on or s.shipped_on for s in chain.shipments_of.get(pl.lot_id, ())
+                            if s.to_facility_id == p.facility_id]
+                if arrivals and min(arrivals) > p.completed_on:
+                    add(f"lot {pl.lot_id} is used at {p.facility_id} by process {pid} on {p.completed_on}, "
+                        f"before it arrived there on {min(arrivals)}", f"lot:{pl.lot_id}", f"process:{pid}")
+    for lot_id, ships in chain.shipments_of.items():
+        lot = chain.lots[lot_id]
+        made = _made_on(chain, lot_id)
+        for s in ships:
+            subject = f"shipment:{s.shipment_id}"
+            if s.arrived_on and s.arrived_on < s.shipped_on:
+                add(f"shipment {s.shipment_id} arrives on {s.arrived_on}, before it leaves on {s.shipped_on}",
+                    subject, f"lot:{lot_id}")
+            if made and s.shipped_on < made:
+                add(f"lot {lot_id} is shipped on {s.shipped_on} ({s.shipment_id}), before it was produced "
+                    f"on {made}", subject, f"lot:{lot_id}")
+            if s.from_facility_id != lot.facility_id:
+                arrivals = [t.arrived_on or t.shipped_on for t in ships if t.to_facility_id == s.from_facility_id]
+                if arrivals and min(arrivals) > s.shipped_on:
+                    add(f"lot {lot_id} leaves {s.from_facility_id} on {s.shipped_on} ({s.shipment_id}), "
+                        f"before it arrived there on {min(arrivals)}", subject, f"lot:{lot_id}")
+    return out
+
+
+def timeline(ctx: EntryContext) -> Iterable[Finding]:
+    out = [f for f in ctx.shared["TIMELINE"] if f.subjects[0] in ctx.upstream.subjects]
+    e, chain = ctx.entry, ctx.chain
+    made = _made_on(chain, e.lot_id)
+    if made and e.entry_date < made:
+        out.append(_finding("TIMELINE", f"entry {e.entry_number} is dated {e.entry_date}, before lot "
+                            f"{e.lot_id} was produced on {made}", ctx.entry_subject, f"lot:{e.lot_id}"))
+    where = set(entry_facilities(chain, e.lot_id))
+    arrivals = [s.arrived_on or s.shipped_on for s in chain.shipments_of.get(e.lot_id, ())
+                if s.to_facility_id in where]
+    if arrivals and min(arrivals) > e.entry_date:
+        out.append(_finding("TIMELINE", f"entry {e.entry_number} is dated {e.entry_date}, before lot "
+                            f"{e.lot_id} arrived on {min(arrivals)}", ctx.entry_subject, f"lot:{e.lot_id}"))
+    return out
+
+
+def untraced_input(ctx: EntryContext) -> Iterable[Finding]:
+    for lot_id in sorted(ctx.upstream.lots):
+        if ctx.origins[lot_id].country is None and ctx.origins[lot_id].basis.lot_id == lot_id:
+            yield _finding("UNTRACED_INPUT", f"lot {lot_id} has no recorded inputs and no origin_country: "
+                           "where it came from is unknown", f"lot:{lot_id}")
+
+
+# --- documents ---------------------------------------------------------------------------
+
+def doc_conflict(ctx: EntryContext) -> Iterable[Finding]:
+    chain, e = ctx.chain, ctx.entry
+    for d in ctx.upstream.documents:
+        if d.stated_origin:
+            computed = _origins_covered(ctx, d)
+            wrong = sorted({c for c in computed if c is not None and c != d.stated_origin})
+            if wrong:
+                yield _finding("DOC_CONFLICT", f"{d.doc_type} {d.document_id} ({d.reference_no or 'no number'}) "
+                               f"states origin {d.stated_origin}, but {d.covers_type} {d.covers_id} is of "
+                               f"{', '.join(wrong)} origin", f"document:{d.document_id}",
+                               f"{d.covers_type}:{d.covers_id}")
+        if d.issued_on and d.issued_on > e.entry_date:
+            yield _finding("DOC_CONFLICT", f"{d.doc_type} {d.document_id} is dated {d.issued_on}, after entry "
+                           f"{e.entry_number} of {e.entry_date} that it supports", f"document:{d.document_id}",
+                           ctx.entry_subject)
+
+
+def _origins_covered(ctx: EntryContext, doc) -> set[str | None]:
+    chain, kind, ident = ctx.chain, doc.covers_type, doc.covers_id
+    if kind == "entry":
+        return {ctx.computed} if ident == ctx.entry.entry_number else set()
+    if kind == "lot":
+        return {ctx.origins[ident].country} if ident in ctx.origins else set()
+    if kind == "shipment":
+        return {ctx.origins[s.lot_id].country for s in ctx.upstream.shipments if s.shipment_id == ident}
+    if kind == "process":
+        return {ctx.origins[pl.lot_id].country for pl in chain.outputs_of.get(ident, ())}
+    return set()  # a company or facility has no origin to state
+
+
+def prepare_tampering(chain: SupplyChain) -> dict[str, bool]:
+    return {}  # sha256 -> file still matches; filled lazily, once per file per run
+
+
+def doc_tampered(ctx: EntryContext) -> Iterable[Finding]:
+    if ctx.evidence_store is None:
+        return
+    cache: dict[str, bool] = ctx.shared["DOC_TAMPERED"]
+    for d in ctx.upstream.documents:
+        if not (d.stored and d.sha256):
+            continue
+        if d.sha256 not in cache:
+            path = evidence_path(ctx.evidence_store, d.sha256)
+            cache[d.sha256] = path.is_file() and file_sha256(path) == d.sha256
+        if not cache[d.sha256]:
+            yield _finding("DOC_TAMPERED", f"the file of {d.doc_type} {d.document_id} ({d.file}) no longer "
+                           f"matches its recorded SHA-256 {d.sha256[:12]}...", f"document:{d.document_id}")
+
+
+def missing_evidence(ctx: EntryContext) -> Iterable[Finding]:
+    chain, up, e = ctx.chain, ctx.upstream, ctx.entry
+    high = any(f.severity == "high" for f in ctx.findings)
+    conditions = {"preference_claimed": bool(e.preference_program), "high_flag": high}
+    raw = sorted(x for x in up.lots if not chain.inputs_of.get(chain.made_by.get(x, ""), ()))
+    subjects = {
+        "entry": [("entry", e.entry_number)],
+        "shipment": sorted({("shipment", s.shipment_id) for s in up.shipments}),
+        "process": sorted(("process", p) for p in up.processes),
+        "raw_lot": [("lot", x) for x in raw],
+    }
+    missing: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for rule in evidence_rules():
+        when = rule.get("when")
+        if when and not any(conditions.get(c) for c in when):
+            continue
+        for kind, ident in subjects.get(rule["subject"], ()):
+            have = {d.doc_type for d in chain.documents_on.get((kind, ident), ())}
+            if rule.get("all_of"):
+                missing[(kind, ident)].extend(t for t in rule["all_of"] if t not in have)
+            if rule.get("any_of") and not have.intersection(rule["any_of"]):
+                missing[(kind, ident)].append(" or ".join(rule["any_of"]))
+    for (kind, ident), docs in missing.items():
+        if docs:
+            yield _finding("MISSING_EVIDENCE", f"{kind} {ident} has no {', '.join(docs)}", f"{kind}:{ident}")
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    run: Callable[[EntryContext], Iterable[Finding]]
+    prepare: Callable[[SupplyChain], Any] | None = None
+
+
+CHECKS: tuple[Check, ...] = (
+    Check("ORIGIN_MISMATCH", origin_mismatch),
+    Check("TRANSSHIPMENT", transshipment),
+    Check("MINOR_PROCESSING", minor_processing),
+    Check("ORDER_EXPOSURE", order_exposure),
+    Check("CIRCUMVENTION_RISK", circumvention_risk),
+    Check("MASS_BALANCE", mass_balance, prepare_mass_balance),
+    Check("CAPACITY", capacity, prepare_capacity),
+    Check("TIMELINE", timeline, prepare_timeline),
+    Check("NEW_FACILITY", new_facility),
+    Check("RELATED_PARTY", related_party),
+    Check("TRANSIT_HOP", transit_hop),
+    Check("UNTRACED_INPUT", untraced_input),
+    Check("DOC_CONFLICT", doc_conflict),
+    Check("DOC_TAMPERED", doc_tampered, prepare_tampering),
+    Check("MISSING_EVIDENCE", missing_evidence),  # last: its rules look at the high flags above
+)
+
+
+def prepare_all(chain: SupplyChain) -> dict[str, Any]:
+    return {c.code: c.prepare(chain) for c in CHECKS if c.prepare}
+
+
+def run_checks(ctx: EntryContext) -> list[Finding]:
+    for check in CHECKS:
+        ctx.findings.extend(check.run(ctx))
+    return ctx.findings

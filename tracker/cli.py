@@ -259,3 +259,17 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
     out.print(table)
     counts = {s: sum(1 for r in results for f in r.flags if f.severity == s) for s in SEVERITY_STYLE}
     out.print(f"{len(results)} entry line(s); flags: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+@app.command()
+def template(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE.xlsx",
+                                                  help="Where to write the blank workbook.")],
+             db: DbOpt = None) -> None:
+    """Write the blank supplier workbook: every sheet and column, notes and drop-down lists."""
+    del db  # accepted like every command's (cli-v1); the template needs no database
+    from .template import write_template
+
+    if output.suffix.lower() != ".xlsx":
+        fail(f"{output} must end in .xlsx")
+    write_template(output)
+    typer.echo(f"Wrote the blank supplier workbook to {output}")

@@ -266,13 +266,20 @@ def _made_on(chain: SupplyChain, lot_id: str):
 
 
 def prepare_capacity(chain: SupplyChain) -> dict[tuple[str, int], Finding]:
-    """Output per facility and calendar year against its annual_capacity."""
+    """Output completed per facility and calendar year against its annual_capacity.
+
+    Output is what processes at the facility made (their output lots, in the
+    capacity unit), by the year the process completed. Lots merely received
+    or first recorded there are not production and do not count.
+    """
     made: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-    for lot_id, lot in chain.lots.items():
-        f = chain.facilities[lot.facility_id]
-        when = _made_on(chain, lot_id)
-        if f.annual_capacity is not None and when and chain.unit_of(lot_id) == f.capacity_unit:
-            made[(f.facility_id, when.year)] += lot.quantity
+    for pid, p in chain.processes.items():
+        f = chain.facilities[p.facility_id]
+        if f.annual_capacity is None:
+            continue
+        for pl in chain.outputs_of.get(pid, ()):
+            if chain.unit_of(pl.lot_id) == f.capacity_unit:
+                made[(f.facility_id, p.completed_on.year)] += pl.quantity
     out = {}
     for (fid, year), total in made.items():
         f = chain.facilities[fid]
@@ -287,13 +294,13 @@ def capacity(ctx: EntryContext) -> Iterable[Finding]:
     over = ctx.shared["CAPACITY"]
     if not over:
         return []
-    chain, found = ctx.chain, {}
-    for lot_id in sorted(ctx.upstream.lots):
-        when = _made_on(chain, lot_id)
-        key = (chain.lots[lot_id].facility_id, when.year if when else None)
+    found = {}
+    for pid in sorted(ctx.upstream.processes):
+        p = ctx.chain.processes[pid]
+        key = (p.facility_id, p.completed_on.year)
         if key in over and key not in found:
             f = over[key]
-            found[key] = Finding(f.code, f.severity, f.message, f.subjects + (f"lot:{lot_id}",))
+            found[key] = Finding(f.code, f.severity, f.message, f.subjects + (f"process:{pid}",))
     return list(found.values())
 
 

@@ -1,0 +1,259 @@
+"""Writes the sample supplier workbooks of this folder (run: python sample_data/build.py).
+
+Three suppliers of one importer, Harbor Home Goods LLC, each sending the
+supplier workbook (supplier-workbook-v1) with scanned documents beside it:
+
+- vn_aluminium_profiles.xlsx: window profiles extruded in Vietnam from
+  Australian billet. A clean route: origin VN, nothing a CBP analyst would
+  question.
+- my_solar_modules.xlsx: modules "made in Malaysia" by a Chinese-owned plant
+  that only frames Chinese cells: origin CN, under the solar AD/CVD orders.
+- vn_hardwood_plywood.xlsx: plywood really pressed in Vietnam, but from
+  Chinese face veneers routed through Singapore: origin VN, with a
+  circumvention risk under the Chinese plywood orders.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from openpyxl import Workbook
+
+HERE = Path(__file__).resolve().parent
+IMPORTER = "Harbor Home Goods LLC"
+
+SHEETS = {
+    "Companies": ["company_id", "name", "country", "parent_company_id", "address"],
+    "Facilities": ["facility_id", "name", "country", "facility_type", "company_id", "address",
+                   "established_on", "annual_capacity", "capacity_unit"],
+    "Items": ["item_id", "description", "unit", "hts"],
+    "Lots": ["lot_id", "item_id", "facility_id", "quantity", "produced_on", "origin_country", "unit_value_usd"],
+    "Processes": ["process_id", "facility_id", "process_type", "completed_on", "started_on", "description"],
+    "ProcessLots": ["process_id", "role", "lot_id", "quantity"],
+    "Shipments": ["shipment_id", "lot_id", "quantity", "from_facility_id", "to_facility_id", "shipped_on",
+                  "arrived_on", "transport_mode", "bill_of_lading"],
+    "Entries": ["entry_number", "lot_id", "quantity", "entry_date", "hts", "declared_origin", "importer",
+                "port_of_entry", "preference_program", "value_usd"],
+    "Documents": ["document_id", "doc_type", "covers_type", "covers_id", "reference_no", "issuer", "issued_on",
+                  "stated_origin", "file", "sha256"],
+}
+
+
+def workbook(path: Path, data: dict[str, list[list]]) -> None:
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet, header in SHEETS.items():
+        rows = data.get(sheet)
+        if rows is None:
+            continue
+        ws = wb.create_sheet(sheet)
+        ws.append(header)
+        for row in rows:
+            ws.append(row)
+        ws.freeze_panes = "A2"
+    wb.properties.creator = "tracker sample data"
+    wb.save(path)
+
+
+def scan(path: Path, title: str, lines: list[str]) -> str:
+    """A one-page PDF standing in for a scanned document."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(8.27, 11.69))
+    fig.text(0.1, 0.9, title, fontsize=20, weight="bold")
+    for i, line in enumerate(lines):
+        fig.text(0.1, 0.82 - i * 0.04, line, fontsize=12)
+    path.parent.mkdir(exist_ok=True)
+    fig.savefig(path, metadata={"CreationDate": None, "Producer": None, "Creator": None})
+    plt.close(fig)
+    return path.relative_to(HERE).as_posix()
+
+
+def d(text: str) -> date:
+    return date.fromisoformat(text)
+
+
+def aluminium() -> None:
+    mill_cert = scan(HERE / "docs" / "MC-HV-240210.pdf", "Mill Test Certificate",
+                     ["Hunter Valley Aluminium Smelter Pty Ltd", "Heat BIL-2024-031, alloy 6063",
+                      "180,000 kg aluminium extrusion billet", "Country of melt and cast: Australia"])
+    coo = scan(HERE / "docs" / "CO-VN-2024-04117.pdf", "Certificate of Origin (Form B)",
+               ["Vietnam Chamber of Commerce and Industry", "Exporter: Saigon Aluminium Profiles JSC",
+                "Goods: aluminium window profiles, HS 7604.29", "Country of origin: Viet Nam"])
+    workbook(HERE / "vn_aluminium_profiles.xlsx", {
+        "Companies": [["AU-HVAS", "Hunter Valley Aluminium Smelter Pty Ltd", "Australia", None, "Kurri Kurri NSW"],
+                      ["VN-SAPJ", "Saigon Aluminium Profiles JSC", "Viet Nam", None, "Binh Duong"]],
+        "Facilities": [
+            ["AU-HV-SMELTER", "Hunter Valley smelter cast house", "AU", "mill", "AU-HVAS", "Kurri Kurri NSW",
+             d("1969-05-01"), 180000000, "kg"],
+            ["VN-BD-EXTR", "Binh Duong extrusion plant", "VN", "factory", "VN-SAPJ", "My Phuoc 3 IP, Binh Duong",
+             d("2009-03-01"), 12000000, "kg"],
+            ["US-LAX-DC", "Harbor Home Goods Los Angeles DC", "United States", "warehouse", None, "Carson CA",
+             None, None, None]],
+        "Items": [["AL-BILLET-6063", "aluminium extrusion billet, alloy 6063", "kg", "7601.20"],
+                  ["AL-WIN-PROFILE", "aluminium window frame profile, anodised", "kg", "7604.29.1000"]],
+        "Lots": [["BIL-2024-031", "AL-BILLET-6063", "AU-HV-SMELTER", 180000, d("2024-02-10"), "AU", 2.6],
+                 ["PRF-2024-0412", "AL-WIN-PROFILE", "VN-BD-EXTR", 172000, d("2024-03-28"), None, 4.1]],
+        "Processes": [["EXT-2024-0412", "VN-BD-EXTR", "extrusion", d("2024-03-28"), d("2024-03-20"),
+                       "Billet heated to 480 C and extruded through die WP-66, aged and anodised"]],
+        "ProcessLots": [["EXT-2024-0412", "input", "BIL-2024-031", 180000],
+                        ["EXT-2024-0412", "output", "PRF-2024-0412", 172000]],
+        "Shipments": [
+            ["SH-AU-VN-0214", "BIL-2024-031", 180000, "AU-HV-SMELTER", "VN-BD-EXTR", d("2024-02-14"),
+             d("2024-03-02"), "sea", "MAEU240214001"],
+            ["SH-VN-US-0402", "PRF-2024-0412", 172000, "VN-BD-EXTR", "US-LAX-DC", d("2024-04-02"),
+             d("2024-04-26"), "sea", "ONEY240402117"]],
+        "Entries": [["231-4471002-5", "PRF-2024-0412", 172000, d("2024-04-29"), "7604.29.1000", "VN", IMPORTER,
+                     "2704", None, 705200]],
+        "Documents": [
+            ["VN-D01", "mill_certificate", "lot", "BIL-2024-031", "MTC-HV-240210", "Hunter Valley Aluminium Smelter",
+             d("2024-02-10"), "AU", mill_cert, None],
+            ["VN-D02", "bill_of_lading", "shipment", "SH-AU-VN-0214", "MAEU240214001", "Maersk", d("2024-02-14"), None, None, None],
+            ["VN-D03", "commercial_invoice", "shipment", "SH-AU-VN-0214", "HV-INV-88412", "Hunter Valley Aluminium Smelter",
+             d("2024-02-12"), None, None, None],
+            ["VN-D04", "production_record", "process", "EXT-2024-0412", "PR-EXT-0412", "Saigon Aluminium Profiles JSC",
+             d("2024-03-28"), None, None, None],
+            ["VN-D05", "bill_of_lading", "shipment", "SH-VN-US-0402", "ONEY240402117", "Ocean Network Express",
+             d("2024-04-02"), None, None, None],
+            ["VN-D06", "commercial_invoice", "shipment", "SH-VN-US-0402", "SAP-INV-24-0412", "Saigon Aluminium Profiles JSC",
+             d("2024-04-01"), None, None, None],
+            ["VN-D07", "commercial_invoice", "entry", "231-4471002-5", "SAP-INV-24-0412", "Saigon Aluminium Profiles JSC",
+             d("2024-04-01"), None, None, None],
+            ["VN-D08", "packing_list", "entry", "231-4471002-5", "SAP-PL-24-0412", "Saigon Aluminium Profiles JSC",
+             d("2024-04-01"), None, None, None],
+            ["VN-D09", "bill_of_lading", "entry", "231-4471002-5", "ONEY240402117", "Ocean Network Express",
+             d("2024-04-02"), None, None, None],
+            ["VN-D10", "certificate_of_origin", "entry", "231-4471002-5", "VCCI-B-2024-04117", "VCCI",
+             d("2024-04-01"), "VN", coo, None]],
+    })
+
+
+def solar() -> None:
+    coo = scan(HERE / "docs" / "CO-MY-2024-0611.pdf", "Certificate of Origin",
+               ["Malaysian International Chamber of Commerce", "Exporter: Sunrise Solar Technology (Malaysia)",
+                "Goods: crystalline silicon PV modules 410 W", "Country of origin: Malaysia"])
+    workbook(HERE / "my_solar_modules.xlsx", {
+        "Companies": [["CN-SUNRISE", "Jiangsu Sunrise Photovoltaic Group Co., Ltd.", "China", None, "Yancheng, Jiangsu"],
+                      ["MY-SUNRISE", "Sunrise Solar Technology (Malaysia) Sdn Bhd", "Malaysia", "CN-SUNRISE", "Kulim Hi-Tech Park, Kedah"]],
+        "Facilities": [
+            ["CN-YC-CELL", "Yancheng cell fab 3", "CN", "factory", "CN-SUNRISE", "Yancheng, Jiangsu", d("2011-09-01"),
+             9000000, "pcs"],
+            ["MY-KL-MOD", "Kulim module line", "Malaysia", "factory", "MY-SUNRISE", "Kulim Hi-Tech Park, Kedah",
+             d("2019-06-01"), 20000, "pcs"],
+            ["US-LAX-DC", "Harbor Home Goods Los Angeles DC", "United States", "warehouse", None, "Carson CA",
+             None, None, None]],
+        "Items": [["PV-WAFER", "monocrystalline silicon wafer M10", "pcs", "3818.00"],
+                  ["PV-CELL", "monocrystalline PERC solar cell M10", "pcs", "8541.42.0010"],
+                  ["PV-GLASS", "tempered solar glass 3.2 mm", "pcs", "7007.19"],
+                  ["PV-MODULE", "410 W monocrystalline PV module, 60 cells", "pcs", "8541.43.0010"]],
+        "Lots": [["WAF-24-0901", "PV-WAFER", "CN-YC-CELL", 1450000, d("2024-03-20"), "CN", 0.12],
+                 ["CELL-24-0907", "PV-CELL", "CN-YC-CELL", 1440000, d("2024-04-02"), None, 0.35],
+                 ["GLS-MY-118", "PV-GLASS", "MY-KL-MOD", 24000, d("2024-04-25"), "MY", 4.0],
+                 ["MOD-24-118", "PV-MODULE", "MY-KL-MOD", 24000, d("2024-05-20"), None, 95.0]],
+        "Processes": [["CF-24-0907", "CN-YC-CELL", "cell_fabrication", d("2024-04-02"), d("2024-03-22"),
+                       "Diffusion, PERC passivation and screen printing of wafers"],
+                      ["MA-24-118", "MY-KL-MOD", "module_assembly", d("2024-05-20"), d("2024-05-02"),
+                       "Stringing, laminating and framing of imported cells"]],
+        "ProcessLots": [["CF-24-0907", "input", "WAF-24-0901", 1450000],
+                        ["CF-24-0907", "output", "CELL-24-0907", 1440000],
+                        ["MA-24-118", "input", "CELL-24-0907", 1440000],
+                        ["MA-24-118", "input", "GLS-MY-118", 24000],
+                        ["MA-24-118", "output", "MOD-24-118", 24000]],
+        "Shipments": [
+            ["SH-CN-MY-0412", "CELL-24-0907", 1440000, "CN-YC-CELL", "MY-KL-MOD", d("2024-04-12"), d("2024-04-19"),
+             "sea", "COSU6412887710"],
+            ["SH-MY-US-0528", "MOD-24-118", 24000, "MY-KL-MOD", "US-LAX-DC", d("2024-05-28"), d("2024-06-20"),
+             "sea", "EGLV528001140"]],
+        "Entries": [["231-4471877-0", "MOD-24-118", 24000, d("2024-06-24"), "8541.43.0010", "MY", IMPORTER, "2704",
+                     None, 2280000]],
+        "Documents": [
+            ["MY-D01", "bill_of_lading", "shipment", "SH-CN-MY-0412", "COSU6412887710", "COSCO Shipping",
+             d("2024-04-12"), None, None, None],
+            ["MY-D02", "commercial_invoice", "shipment", "SH-CN-MY-0412", "JSP-INV-0412", "Jiangsu Sunrise PV",
+             d("2024-04-10"), None, None, None],
+            ["MY-D03", "production_record", "process", "MA-24-118", "KUL-PR-118", "Sunrise Solar (Malaysia)",
+             d("2024-05-20"), None, None, None],
+            ["MY-D04", "bill_of_lading", "shipment", "SH-MY-US-0528", "EGLV528001140", "Evergreen",
+             d("2024-05-28"), None, None, None],
+            ["MY-D05", "commercial_invoice", "shipment", "SH-MY-US-0528", "SSM-INV-24-118", "Sunrise Solar (Malaysia)",
+             d("2024-05-27"), None, None, None],
+            ["MY-D06", "commercial_invoice", "entry", "231-4471877-0", "SSM-INV-24-118", "Sunrise Solar (Malaysia)",
+             d("2024-05-27"), None, None, None],
+            ["MY-D07", "packing_list", "entry", "231-4471877-0", "SSM-PL-24-118", "Sunrise Solar (Malaysia)",
+             d("2024-05-27"), None, None, None],
+            ["MY-D08", "bill_of_lading", "entry", "231-4471877-0", "EGLV528001140", "Evergreen",
+             d("2024-05-28"), None, None, None],
+            ["MY-D09", "certificate_of_origin", "entry", "231-4471877-0", "MICCI-2024-0611", "MICCI",
+             d("2024-05-27"), "MY", coo, None]],
+    })
+
+
+def plywood() -> None:
+    mill_cert = scan(HERE / "docs" / "VEN-LY-5521.pdf", "Veneer Mill Certificate",
+                     ["Linyi Huasheng Veneer Co., Ltd.", "Lot VEN-CN-5521: 300 m3 red oak face veneer 0.3 mm",
+                      "Country of origin: China"])
+    workbook(HERE / "vn_hardwood_plywood.xlsx", {
+        "Companies": [["CN-HUASHENG", "Linyi Huasheng Veneer Co., Ltd.", "CN", None, "Linyi, Shandong"],
+                      ["VN-HPWI", "Hai Phong Wood Industries Co., Ltd.", "VN", None, "Hai Phong"]],
+        "Facilities": [
+            ["CN-LY-VENEER", "Linyi veneer mill", "China", "mill", "CN-HUASHENG", "Linyi, Shandong", None, None, None],
+            ["SG-PSA", "Port of Singapore, Pasir Panjang terminal", "Singapore", "port", None, None, None, None, None],
+            ["VN-HP-PLY", "Hai Phong plywood press", "Vietnam", "factory", "VN-HPWI", "Nam Dinh Vu IP, Hai Phong",
+             d("2018-05-01"), 30000, "m3"],
+            ["US-SAV-DC", "Harbor Home Goods Savannah DC", "US", "warehouse", None, "Pooler GA", None, None, None]],
+        "Items": [["RED-OAK-VENEER", "red oak face veneer 0.3 mm", "m3", "4408.90"],
+                  ["EUCA-CORE", "eucalyptus core veneer", "m3", "4408.90"],
+                  ["HW-PLY-18", "hardwood plywood 18 mm, red oak face", "m3", "4412.33.0620"]],
+        "Lots": [["VEN-CN-5521", "RED-OAK-VENEER", "CN-LY-VENEER", 300, d("2024-01-15"), "CN", 620],
+                 ["CORE-VN-88", "EUCA-CORE", "VN-HP-PLY", 260, d("2024-02-10"), "VN", 150],
+                 ["PLY-VN-3307", "HW-PLY-18", "VN-HP-PLY", 520, d("2024-02-26"), None, 780]],
+        "Processes": [["PRS-VN-3307", "VN-HP-PLY", "manufacturing", d("2024-02-26"), d("2024-02-19"),
+                       "Glue spreading, lay-up, hot pressing and sanding of plywood panels"]],
+        "ProcessLots": [["PRS-VN-3307", "input", "VEN-CN-5521", 300],
+                        ["PRS-VN-3307", "input", "CORE-VN-88", 260],
+                        ["PRS-VN-3307", "output", "PLY-VN-3307", 520]],
+        "Shipments": [
+            ["SH-CN-SG-0118", "VEN-CN-5521", 300, "CN-LY-VENEER", "SG-PSA", d("2024-01-18"), d("2024-01-26"), "sea",
+             "SITC2401180057"],
+            ["SH-SG-VN-0129", "VEN-CN-5521", 300, "SG-PSA", "VN-HP-PLY", d("2024-01-29"), d("2024-02-02"), "sea",
+             "ONEY2401290311"],
+            ["SH-VN-US-0301", "PLY-VN-3307", 520, "VN-HP-PLY", "US-SAV-DC", d("2024-03-01"), d("2024-03-29"), "sea",
+             "HLCU240301882"]],
+        "Entries": [["231-4472290-3", "PLY-VN-3307", 520, d("2024-04-02"), "4412.33.0620", "VN", IMPORTER, "1703",
+                     None, 405600]],
+        "Documents": [
+            ["PW-D01", "mill_certificate", "lot", "VEN-CN-5521", "HS-MC-5521", "Linyi Huasheng Veneer", d("2024-01-15"),
+             "CN", mill_cert, None],
+            ["PW-D02", "certificate_of_origin", "lot", "CORE-VN-88", "VN-FOR-0088", "Hai Phong Forestry Dept",
+             d("2024-02-10"), "VN", None, None],
+            ["PW-D03", "bill_of_lading", "shipment", "SH-CN-SG-0118", "SITC2401180057", "SITC", d("2024-01-18"), None, None, None],
+            ["PW-D04", "commercial_invoice", "shipment", "SH-CN-SG-0118", "HS-INV-5521", "Linyi Huasheng Veneer",
+             d("2024-01-16"), None, None, None],
+            ["PW-D05", "bill_of_lading", "shipment", "SH-SG-VN-0129", "ONEY2401290311", "Ocean Network Express",
+             d("2024-01-29"), None, None, None],
+            ["PW-D06", "commercial_invoice", "shipment", "SH-SG-VN-0129", "HS-INV-5521", "Linyi Huasheng Veneer",
+             d("2024-01-16"), None, None, None],
+            ["PW-D07", "production_record", "process", "PRS-VN-3307", "HPWI-PR-3307", "Hai Phong Wood Industries",
+             d("2024-02-26"), None, None, None],
+            ["PW-D08", "bill_of_lading", "shipment", "SH-VN-US-0301", "HLCU240301882", "Hapag-Lloyd", d("2024-03-01"),
+             None, None, None],
+            ["PW-D09", "commercial_invoice", "shipment", "SH-VN-US-0301", "HPWI-INV-3307", "Hai Phong Wood Industries",
+             d("2024-02-28"), None, None, None],
+            ["PW-D10", "commercial_invoice", "entry", "231-4472290-3", "HPWI-INV-3307", "Hai Phong Wood Industries",
+             d("2024-02-28"), None, None, None],
+            ["PW-D11", "packing_list", "entry", "231-4472290-3", "HPWI-PL-3307", "Hai Phong Wood Industries",
+             d("2024-02-28"), None, None, None],
+            ["PW-D12", "bill_of_lading", "entry", "231-4472290-3", "HLCU240301882", "Hapag-Lloyd", d("2024-03-01"),
+             None, None, None]],
+    })
+
+
+if __name__ == "__main__":
+    aluminium()
+    solar()
+    plywood()
+    print(f"wrote the sample workbooks in {HERE}")

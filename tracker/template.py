@@ -1,0 +1,127 @@
+"""`tracker template`: the blank supplier workbook, written from schemas/workbook.toml.
+
+Every sheet and column of supplier-workbook-v1, a note on each header, a
+drop-down list for every vocabulary and for countries (kept on a hidden
+`Lists` sheet), an Instructions sheet, frozen headers and sensible widths. A
+template filled in by hand imports as it is: the importer ignores the
+Instructions and Lists sheets.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from .schemas import process_classes, process_examples, vocabulary, workbook_layout
+
+__all__ = ["write_template", "TEMPLATE_ROWS"]
+
+TEMPLATE_ROWS = 5000  # rows that carry drop-downs and formats
+_REQUIRED = PatternFill("solid", fgColor="1F4E78")
+_OPTIONAL = PatternFill("solid", fgColor="5B9BD5")
+_WHITE = Font(bold=True, color="FFFFFF")
+_FORMATS = {"date": "yyyy-mm-dd", "quantity": "#,##0.######", "hts": "@", "hts_prefix": "@", "id": "@"}
+_KIND_TEXT = {
+    "id": "an identifier", "text": "text", "country": "a country: ISO code (VN, VNM) or English name",
+    "date": "a date (YYYY-MM-DD)", "quantity": "a number, 0 or more",
+    "hts": "an HTS number, 6 to 10 digits (dots allowed)", "hts_prefix": "the first 2 to 10 digits of HTS numbers",
+    "sha256": "64 hex characters",
+}
+
+
+def _countries() -> list[str]:
+    import pycountry
+
+    return sorted(c.name for c in pycountry.countries)
+
+
+def write_template(path: str | Path) -> Path:
+    path = Path(path)
+    wb = Workbook()
+    intro = wb.active
+    intro.title = "Instructions"
+    lists = wb.create_sheet("Lists")
+    list_ranges = _write_lists(lists)
+    lists.sheet_state = "hidden"
+    for spec in workbook_layout():
+        ws = wb.create_sheet(spec.name)
+        for i, col in enumerate(spec.columns, start=1):
+            cell = ws.cell(row=1, column=i, value=col.name)
+            cell.fill = _REQUIRED if col.required else _OPTIONAL
+            cell.font = _WHITE
+            cell.alignment = Alignment(vertical="center")
+            kind = col.kind.split(":")[0]
+            expects = _KIND_TEXT.get(kind, "one word from the list")
+            text = f"{'Required. ' if col.required else 'Optional. '}{col.note}\nExpects {expects}."
+            if col.ref:
+                text += f"\nMust match a row of the {col.ref} sheet, here or in an earlier workbook."
+            cell.comment = Comment(text, "tracker", width=320, height=130)
+            letter = get_column_letter(i)
+            ws.column_dimensions[letter].width = max(14, min(40, len(col.name) + 6))
+            if kind in _FORMATS:
+                ws.column_dimensions[letter].number_format = _FORMATS[kind]
+            source = list_ranges.get(col.kind.split(":")[-1] if kind == "vocab" else kind)
+            if source:
+                strict = kind == "vocab"
+                dv = DataValidation(type="list", formula1=source, allow_blank=True,
+                                    showErrorMessage=strict, errorStyle="stop",
+                                    error=f"Pick a value from the list for {col.name}.",
+                                    errorTitle="Not in the list")
+                dv.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+                ws.add_data_validation(dv)
+        ws.freeze_panes = "A2"
+        ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}1"
+    _write_instructions(intro)
+    wb.save(path)
+    return path
+
+
+def _write_lists(ws) -> dict[str, str]:
+    ranges = {}
+    columns = [(name, words) for name, words in vocabulary().items()] + [("country", _countries())]
+    for i, (name, words) in enumerate(columns, start=1):
+        letter = get_column_letter(i)
+        ws.cell(row=1, column=i, value=name)
+        for r, word in enumerate(words, start=2):
+            ws.cell(row=r, column=i, value=word)
+        ranges[name] = f"{quote_sheetname(ws.title)}!${letter}$2:${letter}${len(words) + 1}"
+    return ranges
+
+
+def _write_instructions(ws) -> None:
+    bold = Font(bold=True)
+    rows: list[tuple[str, str]] = [
+        ("Supplier workbook (version 1)", ""),
+        ("", ""),
+        ("What this is", "The record of where the goods were made, from raw material to the US entry. "
+                         "Your customer uses it to answer US Customs (CBP) about origin."),
+        ("How to fill it in", "One row per record on each sheet. Dark blue headers are required, light blue "
+                              "optional. Hover over a header for what goes in it. Leave a sheet empty when "
+                              "you have nothing for it. Do not rename sheets or columns; you may add columns "
+                              "of your own (they are kept)."),
+        ("Identifiers", "Use your own ids (lot numbers, process run numbers...). An id you used in an earlier "
+                        "workbook refers to that row; sending a row again with other values corrects it."),
+        ("Dates", "YYYY-MM-DD, or a date cell."),
+        ("Countries", "ISO code (VN or VNM) or the English name (Vietnam, Viet Nam)."),
+        ("Documents", "Put scanned files in the same folder as this workbook and give their file names "
+                      "on the Documents sheet."),
+        ("", ""),
+        ("Sheet", "What it holds"),
+    ]
+    rows += [(s.name, s.note) for s in workbook_layout()]
+    rows += [("", ""), ("Process type", "Class, and examples")]
+    rows += [(name, f"{klass}: {process_examples()[name]}") for name, klass in process_classes().items()]
+    for r, (a, b) in enumerate(rows, start=1):
+        ws.cell(row=r, column=1, value=a).font = bold
+        cell = ws.cell(row=r, column=2, value=b)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws["A1"].font = Font(bold=True, size=14)
+    for r in (10, 10 + len(workbook_layout()) + 2):
+        ws.cell(row=r, column=2).font = bold
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 100

@@ -41,6 +41,9 @@ def env(db_url, tmp_path, monkeypatch):
     monkeypatch.setenv("TRACKER_EVIDENCE", str(tmp_path / "evidence"))
     monkeypatch.setenv("TRACKER_ACTOR", "tester")
     monkeypatch.chdir(tmp_path)
+    from tracker.db import open_db
+
+    open_db(db_url).dispose()
     return db_url
 
 

@@ -145,7 +145,7 @@ def _read_xlsx(path: Path) -> Source:
         try:
             ws = wb.get_sheet_by_name(name)
         except Exception as exc:
-            raise ImportFailed([_file_error(path, f"sheet {name!r} cannot be read ({exc})")]) from None
+            raise ImportFailed([_file_error(path, f"the workbook is corrupt: sheet {name!r} cannot be read ({exc})")]) from None
         col0 = ws.start[1] if ws.start else 0
         total += ws.height
         raw = _header_and_rows(name, iter(ws.iter_rows()))

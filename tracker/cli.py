@@ -44,7 +44,8 @@ def _stderr():
 def _stdout():
     from rich.console import Console
 
-    return Console(highlight=False, soft_wrap=True)
+    # Piped output is read in files and logs: do not squeeze it to 80 columns.
+    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
 
 
 def fail(message: str) -> NoReturn:
@@ -273,3 +274,23 @@ def template(output: Annotated[Path, typer.Option("-o", "--output", metavar="FIL
         fail(f"{output} must end in .xlsx")
     write_template(output)
     typer.echo(f"Wrote the blank supplier workbook to {output}")
+
+
+@app.command()
+def trace(entry: Annotated[Optional[str], typer.Option("--entry", metavar="N", help="An entry number.")] = None,
+          lot: Annotated[Optional[str], typer.Option("--lot", metavar="L", help="A lot id.")] = None,
+          db: DbOpt = None, json: JsonOpt = False) -> None:
+    """The goods' upstream graph: lots, processes, shipments, facilities and countries."""
+    if (entry is None) == (lot is None):
+        raise typer.BadParameter("give exactly one of --entry and --lot")
+    from .db import read_tx
+    from .trace import render_tree, trace as run_trace
+
+    with user_errors():
+        engine = _open(db)
+        with read_tx(engine) as conn:
+            result = run_trace(conn, entry=entry, lot=lot)
+    if json:
+        _print_json(result.to_dict())
+    else:
+        _stdout().print(render_tree(result))

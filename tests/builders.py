@@ -56,6 +56,10 @@ def simple() -> dict:
     return copy.deepcopy(SIMPLE)
 
 
+class Formula(str):
+    """A cell value to write as a formula; every other string is written as text, as a supplier's is."""
+
+
 def write_book(path: Path, sheets: dict[str, list], headers: dict[str, list] | None = None) -> Path:
     """Sheets of dict rows (or raw lists) under the spec's headers (or those given)."""
     wb = Workbook()
@@ -65,7 +69,11 @@ def write_book(path: Path, sheets: dict[str, list], headers: dict[str, list] | N
         header = (headers or {}).get(name) or HEADERS[name]
         ws.append(header)
         for row in rows:
-            ws.append([row.get(h) for h in header] if isinstance(row, dict) else list(row))
+            values = [row.get(h) for h in header] if isinstance(row, dict) else list(row)
+            ws.append(values)
+            for cell, value in zip(ws[ws.max_row], values):
+                if isinstance(value, str) and not isinstance(value, Formula):
+                    cell.data_type = "s"
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path

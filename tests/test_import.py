@@ -9,7 +9,7 @@ from datetime import date, datetime
 import pytest
 from openpyxl import Workbook, load_workbook
 
-from tests.builders import HEADERS, counts, simple, write_book, write_csv_folder
+from tests.builders import HEADERS, Formula, counts, simple, write_book, write_csv_folder
 
 
 def test_import_reports_new_then_nothing_new(cli, env, tmp_path):
@@ -217,7 +217,7 @@ def test_a_zip_bomb_is_refused(cli, env, tmp_path, monkeypatch):
 
 def test_formula_without_cached_value(cli, env, tmp_path):
     data = simple()
-    data["Lots"][1]["quantity"] = "=B2*0.95"  # openpyxl writes the formula with no cached value
+    data["Lots"][1]["quantity"] = Formula("=B2*0.95")  # openpyxl writes it with no cached value
     _fails(cli, env, write_book(tmp_path / "a.xlsx", data),
            "Lots!3 quantity: formula =B2*0.95 has no calculated value")
 

@@ -294,3 +294,47 @@ def trace(entry: Annotated[Optional[str], typer.Option("--entry", metavar="N", h
         _print_json(result.to_dict())
     else:
         _stdout().print(render_tree(result))
+
+
+@app.command()
+def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
+                                                    help="An entry to include (repeatable).")],
+           output: Annotated[Optional[Path], typer.Option("-o", "--output", metavar="FILE.xlsx",
+                                                          help="Where to write the evidence workbook.")] = None,
+           package: Annotated[Optional[Path], typer.Option(
+               "--package", metavar="FILE.zip",
+               help="Also write the evidence package: workbook, held document files and a SHA-256 manifest.")] = None,
+           layout: Annotated[Optional[str], typer.Option(
+               help="Layout: a name from reports/ (default, cf28) or a .toml path.")] = None,
+           db: DbOpt = None) -> None:
+    """Write the evidence workbook for one entry (or several --entry) to hand to CBP."""
+    if output is None and package is None:
+        raise typer.BadParameter("give -o FILE.xlsx, --package FILE.zip, or both")
+    if output is not None and output.suffix.lower() != ".xlsx":
+        raise typer.BadParameter(f"{output} must end in .xlsx")
+    from .db import evidence_dir, read_tx, safe_url
+    from .report import write_package, write_report
+
+    with user_errors():
+        engine = _open(db)
+        label = safe_url(str(engine.url))
+        with read_tx(engine) as conn:
+            if output is not None:
+                pkg = write_report(conn, entry, output, layout=layout, store=evidence_dir(engine), db_label=label)
+                typer.echo(f"Wrote the evidence workbook for {len(pkg.results)} entry line(s) to {output}")
+            if package is not None:
+                manifest = write_package(conn, entry, package, layout=layout, store=evidence_dir(engine),
+                                         db_label=label)
+                typer.echo(f"Wrote the evidence package ({len(manifest['files'])} files, SHA-256 manifest) "
+                           f"to {package}")
+
+
+@app.command()
+def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the demo database and workbook.")]
+         = Path("out/demo"),
+         db: DbOpt = None) -> None:
+    """Load the bundled sample data into a fresh database, check it, and write an evidence workbook."""
+    from .demo import run_demo
+
+    with user_errors():
+        run_demo(directory, db, echo=typer.echo, show=lambda r: _stdout().print(r))

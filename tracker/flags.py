@@ -211,44 +211,60 @@ def _route_facilities(ctx: EntryContext, country: str) -> list[str]:
 
 # --- quantities and dates ----------------------------------------------------------------
 
+def entered_at(chain: SupplyChain) -> dict[str, list]:
+    out: dict[str, list] = defaultdict(list)
+    for e in chain.entries:
+        out[e.lot_id].append(e)
+    return out
+
+
+def lot_balance(chain: SupplyChain, lot_id: str, entered: list) -> dict[str, tuple[Decimal, dict[str, Decimal]]]:
+    """facility -> (made or arrived there, {consumed|shipped|entered: quantity that left})."""
+    lot = chain.lots[lot_id]
+    arrived: dict[str, Decimal] = defaultdict(Decimal)
+    left: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    arrived[lot.facility_id] += lot.quantity
+    for s in chain.shipments_of.get(lot_id, ()):
+        arrived[s.to_facility_id] += s.quantity
+        left[s.from_facility_id]["shipped"] += s.quantity
+    for pl in chain.used_by.get(lot_id, ()):
+        left[chain.processes[pl.process_id].facility_id]["consumed"] += pl.quantity
+    if entered:
+        where = entry_facilities(chain, lot_id)[0]
+        for e in entered:
+            left[where]["entered"] += e.quantity
+    return {f: (arrived[f], dict(left.get(f, {}))) for f in set(arrived) | set(left)}
+
+
+def process_balance(chain: SupplyChain, pid: str) -> dict[str | None, tuple[Decimal, Decimal]]:
+    """unit -> (inputs, outputs) of a process, for units both sides share."""
+    ins: dict[str | None, Decimal] = defaultdict(Decimal)
+    outs: dict[str | None, Decimal] = defaultdict(Decimal)
+    for pl in chain.inputs_of.get(pid, ()):
+        ins[chain.unit_of(pl.lot_id)] += pl.quantity
+    for pl in chain.outputs_of.get(pid, ()):
+        outs[chain.unit_of(pl.lot_id)] += pl.quantity
+    return {u: (ins[u], outs[u]) for u in sorted(set(ins) & set(outs), key=str)}
+
+
 def prepare_mass_balance(chain: SupplyChain) -> list[Finding]:
     """Every lot's in and out at every facility, and every process's in and out per unit."""
     out: list[Finding] = []
-    entered: dict[str, list] = defaultdict(list)
-    for e in chain.entries:
-        entered[e.lot_id].append(e)
-    for lot_id, lot in chain.lots.items():
-        arrived: dict[str, Decimal] = defaultdict(Decimal)
-        left: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-        arrived[lot.facility_id] += lot.quantity
-        for s in chain.shipments_of.get(lot_id, ()):
-            arrived[s.to_facility_id] += s.quantity
-            left[s.from_facility_id]["shipped"] += s.quantity
-        for pl in chain.used_by.get(lot_id, ()):
-            left[chain.processes[pl.process_id].facility_id]["consumed"] += pl.quantity
-        if entered.get(lot_id):
-            where = entry_facilities(chain, lot_id)[0]
-            for e in entered[lot_id]:
-                left[where]["entered"] += e.quantity
+    entered = entered_at(chain)
+    for lot_id in chain.lots:
         unit = chain.unit_of(lot_id) or ""
-        for fid, ways in left.items():
+        for fid, (arrived, ways) in sorted(lot_balance(chain, lot_id, entered.get(lot_id, [])).items()):
             total = sum(ways.values(), Decimal(0))
-            if total > arrived[fid]:
+            if total > arrived:
                 how = ", ".join(f"{k} {_qty(v)}" for k, v in ways.items())
                 out.append(_finding("MASS_BALANCE", f"at {fid}, {_qty(total)} {unit} of lot {lot_id} left "
-                                    f"({how}) but only {_qty(arrived[fid])} was made or arrived there",
+                                    f"({how}) but only {_qty(arrived)} was made or arrived there",
                                     f"lot:{lot_id}", f"facility:{fid}"))
     for pid in chain.processes:
-        ins: dict[str, Decimal] = defaultdict(Decimal)
-        outs: dict[str, Decimal] = defaultdict(Decimal)
-        for pl in chain.inputs_of.get(pid, ()):
-            ins[chain.unit_of(pl.lot_id)] += pl.quantity
-        for pl in chain.outputs_of.get(pid, ()):
-            outs[chain.unit_of(pl.lot_id)] += pl.quantity
-        for unit in sorted(set(ins) & set(outs), key=str):
-            if outs[unit] > ins[unit] * TOLERANCE:
-                out.append(_finding("MASS_BALANCE", f"process {pid} made {_qty(outs[unit])} {unit} from "
-                                    f"{_qty(ins[unit])} {unit} of inputs, more than the 2% allowed",
+        for unit, (ins, outs) in process_balance(chain, pid).items():
+            if outs > ins * TOLERANCE:
+                out.append(_finding("MASS_BALANCE", f"process {pid} made {_qty(outs)} {unit} from "
+                                    f"{_qty(ins)} {unit} of inputs, more than the 2% allowed",
                                     f"process:{pid}"))
     return out
 
@@ -423,9 +439,10 @@ def doc_tampered(ctx: EntryContext) -> Iterable[Finding]:
                            f"matches its recorded SHA-256 {d.sha256[:12]}...", f"document:{d.document_id}")
 
 
-def missing_evidence(ctx: EntryContext) -> Iterable[Finding]:
+def missing_documents(ctx: EntryContext) -> dict[tuple[str, str], list[str]]:
+    """(kind, id) -> the document types the evidence rules require and the records lack."""
     chain, up, e = ctx.chain, ctx.upstream, ctx.entry
-    high = any(f.severity == "high" for f in ctx.findings)
+    high = any(f.severity == "high" for f in ctx.findings if f.code != "MISSING_EVIDENCE")
     conditions = {"preference_claimed": bool(e.preference_program), "high_flag": high}
     raw = sorted(x for x in up.lots if not chain.inputs_of.get(chain.made_by.get(x, ""), ()))
     subjects = {
@@ -445,9 +462,12 @@ def missing_evidence(ctx: EntryContext) -> Iterable[Finding]:
                 missing[(kind, ident)].extend(t for t in rule["all_of"] if t not in have)
             if rule.get("any_of") and not have.intersection(rule["any_of"]):
                 missing[(kind, ident)].append(" or ".join(rule["any_of"]))
-    for (kind, ident), docs in missing.items():
-        if docs:
-            yield _finding("MISSING_EVIDENCE", f"{kind} {ident} has no {', '.join(docs)}", f"{kind}:{ident}")
+    return {k: v for k, v in missing.items() if v}
+
+
+def missing_evidence(ctx: EntryContext) -> Iterable[Finding]:
+    for (kind, ident), docs in missing_documents(ctx).items():
+        yield _finding("MISSING_EVIDENCE", f"{kind} {ident} has no {', '.join(docs)}", f"{kind}:{ident}")
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ def chain(tmp_path) -> dict:
     (tmp_path / "coo.pdf").write_bytes(b"%PDF certificate of origin TH")
     data = documented({
         "Facilities": [fac("CN-EXT", "CN"), fac("TH-LAB", "TH", established_on=D("2019-01-01"), annual_capacity=500,
-                                                 capacity_unit="kg", address=HOSTILE[1]),
+                                                 capacity_unit="kg", address=HOSTILE[1], name=HOSTILE[2]),
                        fac("US-DC", "US", "warehouse")],
         "Items": [item("PROFILE", hts="7604.29.1000", description=HOSTILE[0])],
         "Lots": [lot("P-1", "PROFILE", "CN-EXT", 950, "2024-01-10", "CN", 4),
@@ -32,7 +32,6 @@ def chain(tmp_path) -> dict:
                       ship("S-2", "P-2", 950, "TH-LAB", "US-DC", "2024-02-01", "2024-02-10")],
         "Entries": [entry("E-1", "P-2", 950, "2024-02-12", "7604.29.1000", "TH", importer="Acme Imports")],
     })
-    data["Processes"][0]["description"] = HOSTILE[2]
     data["Documents"] = [d for d in data["Documents"] if d["doc_type"] != "packing_list"]
     data["Documents"].append({**doc("COO", "certificate_of_origin", "entry", "E-1", "2024-02-01", "TH"),
                               "file": "coo.pdf", "issuer": HOSTILE[3], "reference_no": HOSTILE[4]})
@@ -169,7 +168,7 @@ def test_every_dangerous_prefix_is_neutralized(tmp_path):
     ws.append([_cell(ws, v) for v in HOSTILE + ["plain", "=1+1 in the middle is fine: a=b"]])
     wb.save(tmp_path / "t.xlsx")
     cells = next(load_workbook(tmp_path / "t.xlsx")["t"].iter_rows())
-    assert [c.value for c in cells][:6] == HOSTILE
+    assert [c.value for c in cells][:6] == [h.replace("\r", "\n") for h in HOSTILE]  # XML reads CR as LF
     assert all(c.data_type == "s" and c.quotePrefix for c in cells[:6])
     assert not cells[6].quotePrefix
 

@@ -116,8 +116,11 @@ def upgrade(engine: Engine) -> tuple[int | None, int]:
     run in order. Returns (version before, version after); before is None
     for a new database.
     """
+    with engine.connect() as conn:  # the common case, a current schema, takes no write lock
+        if schema_version(conn) == models.SCHEMA_VERSION:
+            return models.SCHEMA_VERSION, models.SCHEMA_VERSION
     with write_tx(engine) as conn:
-        before = schema_version(conn)
+        before = schema_version(conn)  # again: another process may have upgraded meanwhile
         if before is not None and before > models.SCHEMA_VERSION:
             raise TrackerError(f"the database has schema version {before}, newer than this "
                                f"tracker ({models.SCHEMA_VERSION}): upgrade tracker")

@@ -338,3 +338,23 @@ def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the
 
     with user_errors():
         run_demo(directory, db, echo=typer.echo, show=lambda r: _stdout().print(r))
+
+
+@app.command()
+def synth(output: Annotated[Path, typer.Option("-o", "--output", metavar="DIR", help="Folder to write into.")],
+          rows: Annotated[int, typer.Option(help="About how many rows over all sheets.", min=10)] = 10_000,
+          seed: Annotated[int, typer.Option(help="Same seed, same data.")] = 7,
+          deep: Annotated[int, typer.Option(help="Add entry E-DEEP with this many upstream lots.", min=0)] = 0,
+          fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or both.")] = "xlsx",
+          db: DbOpt = None) -> None:
+    """Write a synthetic supplier workbook of a given size (for benchmarks and trials)."""
+    del db  # accepted like every command's; synth writes files only
+    if fmt not in ("xlsx", "csv", "both"):
+        raise typer.BadParameter("--format is xlsx, csv or both")
+    from .synth import generate, write_csv, write_xlsx
+
+    data = generate(rows, seed=seed, deep=deep)
+    if fmt in ("xlsx", "both"):
+        typer.echo(f"Wrote {write_xlsx(data, output / 'synthetic.xlsx')} ({data.total:,} rows)")
+    if fmt in ("csv", "both"):
+        typer.echo(f"Wrote {write_csv(data, output / 'csv')}/ ({data.total:,} rows)")

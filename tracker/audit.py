@@ -21,6 +21,7 @@ import getpass
 import os
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Mapping
 
@@ -28,6 +29,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from .canonical import canonical_json, file_sha256, jsonable, sha256_hex
+from .db import bulk_insert
 from .findings import Finding
 from .models import AUDITED_TABLES, AuditRecord, table_for
 
@@ -56,12 +58,16 @@ def resolve_actor(actor: str | None = None) -> str:
 
 def row_json(row: Mapping[str, Any]) -> str:
     """A stored row as canonical JSON: what the trail records and compares."""
-    return canonical_json({k: jsonable(v) for k, v in row.items()})
+    return canonical_json(row if isinstance(row, dict) else dict(row))
+
+
+@cache
+def _primary_key(table: str) -> tuple[str, ...]:
+    return tuple(c.name for c in table_for(table).primary_key.columns)
 
 
 def row_key(table: str, row: Mapping[str, Any]) -> str:
-    pk = [c.name for c in table_for(table).primary_key.columns]
-    return canonical_json([jsonable(row[c]) for c in pk])
+    return canonical_json([row[c] for c in _primary_key(table)])
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,11 +105,11 @@ def append(conn: Connection, changes: Iterable[Change], actor: str,
                      "after": ch.after, "batch_id": batch_id, "prev_hash": prev, "hash": h})
         prev = h
         if len(rows) >= chunk:
-            conn.execute(_AUDIT.insert(), rows)
+            bulk_insert(conn, _AUDIT, rows)
             count += len(rows)
             rows = []
     if rows:
-        conn.execute(_AUDIT.insert(), rows)
+        bulk_insert(conn, _AUDIT, rows)
         count += len(rows)
     return count
 

@@ -44,13 +44,27 @@ def jsonable(value: Any) -> Any:
     return str(value)
 
 
+def _orjson_default(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return decimal_text(value)
+    raise TypeError(f"{type(value).__name__} has no canonical JSON form")
+
+
 def canonical_json(obj: Any) -> str:
-    """`obj` (already JSON-safe) as canonical JSON text."""
-    data = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    """`obj` as canonical JSON text.
+
+    Precondition: no floats (quantities are Decimals). Decimals, dates and
+    datetimes are written as `jsonable` would write them, without a pass over
+    the object first.
+    """
+    try:
+        data = orjson.dumps(obj, default=_orjson_default, option=orjson.OPT_SORT_KEYS)
+    except TypeError:
+        data = orjson.dumps(jsonable(obj), option=orjson.OPT_SORT_KEYS)
     # json.dumps escapes DEL (0x7f) and everything above it; orjson does not.
     if data.isascii() and b"\x7f" not in data:
         return data.decode("ascii")
-    return json.dumps(obj, sort_keys=True, separators=(",", ":"))
+    return json.dumps(jsonable(obj), sort_keys=True, separators=(",", ":"))
 
 
 def sha256_hex(text: str | bytes) -> str:

@@ -26,7 +26,7 @@ from sqlalchemy import Connection, Engine, select, tuple_
 
 from . import audit
 from .canonical import canonical_json, file_sha256
-from .db import evidence_dir, read_tx, write_tx
+from .db import bulk_insert, evidence_dir, read_tx, write_tx
 from .findings import Collector, Finding, ImportFailed
 from .models import table_for
 from .schemas import SheetSpec, workbook_layout
@@ -470,8 +470,7 @@ def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet
                 else:
                     conn.execute(table.update().where(table.c.company_id == row["company_id"]), row)
         else:
-            for i in range(0, len(p.inserts), _CHUNK):
-                conn.execute(table.insert(), p.inserts[i:i + _CHUNK])
+            bulk_insert(conn, table, p.inserts)
             if p.updates:
                 from sqlalchemy import bindparam
 

@@ -22,6 +22,7 @@ QUANTITY_PLACES = 6  # decimals kept for quantities and values; more are rounded
 _QUANT = Decimal(1).scaleb(-QUANTITY_PLACES)
 _MAX_QUANTITY = Decimal(10) ** 17
 MAX_ID = 200
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")  # Unicode category Cc
 MAX_TEXT = 32_767  # Excel's own limit for a cell
 
 
@@ -57,7 +58,7 @@ def parse_id(value: Any) -> str:
     text = parse_text(value)
     if len(text) > MAX_ID:
         raise BadValue(f"identifier longer than {MAX_ID} characters")
-    if any(unicodedata.category(ch) == "Cc" for ch in text):
+    if _CONTROL.search(text):
         raise BadValue(f"identifier {_show(text)} contains control characters")
     return text
 

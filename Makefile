@@ -20,8 +20,8 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python scripts/run_tests.py
 
-bench: $(STAMP)
-	$(BIN)/python benchmarks/bench.py
+bench: $(STAMP)  ## SIZES=10k,100k to run fewer sizes
+	$(BIN)/python benchmarks/bench.py $(if $(SIZES),--sizes $(SIZES),)
 
 sample-data: $(STAMP)
 	$(BIN)/python sample_data/build.py

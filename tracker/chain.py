@@ -34,8 +34,14 @@ def process_node(process_id: str) -> str:
     return f"process:{process_id}"
 
 
+# Provenance columns the determination never reads: parsing every row's JSON
+# `extra` would cost more than the rest of the load.
+_SKIP = {"extra", "source_sheet", "source_row"}
+
+
 def _rows(conn: Connection, name: str) -> list[Any]:
-    return list(conn.execute(select(table_for(name))))
+    table = table_for(name)
+    return list(conn.execute(select(*[c for c in table.columns if c.name not in _SKIP])))
 
 
 @dataclass

@@ -54,6 +54,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.execute("PRAGMA busy_timeout=120000")
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache: whole-database reads are the norm
+    cur.execute("PRAGMA temp_store=MEMORY")
     cur.close()
 
 

@@ -247,7 +247,7 @@ def process_balance(chain: SupplyChain, pid: str) -> dict[str | None, tuple[Deci
     return {u: (ins[u], outs[u]) for u in sorted(set(ins) & set(outs), key=str)}
 
 
-def prepare_mass_balance(chain: SupplyChain) -> list[Finding]:
+def prepare_mass_balance(chain: SupplyChain) -> dict[str, list[Finding]]:
     """Every lot's in and out at every facility, and every process's in and out per unit."""
     out: list[Finding] = []
     entered = entered_at(chain)
@@ -266,11 +266,25 @@ def prepare_mass_balance(chain: SupplyChain) -> list[Finding]:
                 out.append(_finding("MASS_BALANCE", f"process {pid} made {_qty(outs)} {unit} from "
                                     f"{_qty(ins)} {unit} of inputs, more than the 2% allowed",
                                     f"process:{pid}"))
+    return _about(out)
+
+
+def _about(findings: list[Finding]) -> dict[str, list[Finding]]:
+    """Database-wide findings by their first subject, so an entry looks up only its own."""
+    out: dict[str, list[Finding]] = defaultdict(list)
+    for f in findings:
+        out[f.subjects[0]].append(f)
     return out
 
 
+def _upstream_findings(ctx: EntryContext, by_subject: dict[str, list[Finding]]) -> list[Finding]:
+    if len(by_subject) < len(ctx.upstream.subjects):
+        return [f for subject, fs in by_subject.items() if subject in ctx.upstream.subjects for f in fs]
+    return [f for subject in ctx.upstream.subjects for f in by_subject.get(subject, ())]
+
+
 def mass_balance(ctx: EntryContext) -> Iterable[Finding]:
-    return [f for f in ctx.shared["MASS_BALANCE"] if f.subjects[0] in ctx.upstream.subjects]
+    return _upstream_findings(ctx, ctx.shared["MASS_BALANCE"])
 
 
 def _made_on(chain: SupplyChain, lot_id: str):
@@ -320,7 +334,7 @@ def capacity(ctx: EntryContext) -> Iterable[Finding]:
     return list(found.values())
 
 
-def prepare_timeline(chain: SupplyChain) -> list[Finding]:
+def prepare_timeline(chain: SupplyChain) -> dict[str, list[Finding]]:
     """Dates that cannot be true, anywhere in the database."""
     out: list[Finding] = []
 
@@ -362,11 +376,11 @@ def prepare_timeline(chain: SupplyChain) -> list[Finding]:
                 if arrivals and min(arrivals) > s.shipped_on:
                     add(f"lot {lot_id} leaves {s.from_facility_id} on {s.shipped_on} ({s.shipment_id}), "
                         f"before it arrived there on {min(arrivals)}", subject, f"lot:{lot_id}")
-    return out
+    return _about(out)
 
 
 def timeline(ctx: EntryContext) -> Iterable[Finding]:
-    out = [f for f in ctx.shared["TIMELINE"] if f.subjects[0] in ctx.upstream.subjects]
+    out = _upstream_findings(ctx, ctx.shared["TIMELINE"])
     e, chain = ctx.entry, ctx.chain
     made = _made_on(chain, e.lot_id)
     if made and e.entry_date < made:

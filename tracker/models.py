@@ -51,9 +51,9 @@ class Quantity(TypeDecorator):
         return value
 
     def process_result_value(self, value: Any, dialect) -> Decimal | None:
-        if value is None:
-            return None
-        return Decimal(value).normalize() if value else Decimal(0)
+        if value is None or isinstance(value, Decimal):
+            return value
+        return Decimal(value)  # SQLite holds the exact text decimal_text() wrote
 
 
 def _qty(**kw) -> Any:

@@ -162,11 +162,10 @@ def upstream_of(chain: SupplyChain, lot_id: str, entry_number: str | None = None
                 | {f"company:{c}" for c in companies})
     if entry_number is not None:
         subjects.add(f"entry:{entry_number}")
-    docs, seen = [], set()
-    for subject in sorted(subjects):
+    found = {}
+    for subject in subjects:
         kind, _, ident = subject.partition(":")
         for d in chain.documents_on.get((kind, ident), ()):
-            if d.document_id not in seen:
-                seen.add(d.document_id)
-                docs.append(d)
+            found[d.document_id] = d
+    docs = [found[k] for k in sorted(found)]
     return Upstream(lots, procs, shipments, facilities, companies, docs, subjects)

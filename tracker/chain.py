@@ -71,12 +71,17 @@ class SupplyChain:
         item = self.items.get(lot.item_id) if lot else None
         return item.unit if item else None
 
-    def topological_lots(self) -> list[str]:
-        """Lot ids, every lot after all lots it was made from."""
+    def topological_lots(self, only: set[str] | None = None) -> list[str]:
+        """Lot ids (all, or those in `only`), every lot after all lots it was made from."""
+        graph = self.graph
+        if only is not None:
+            nodes = {lot_node(x) for x in only}
+            nodes |= {process_node(self.made_by[x]) for x in only if x in self.made_by}
+            graph = graph.subgraph(nodes)
         try:
-            order = list(nx.topological_sort(self.graph))
+            order = list(nx.topological_sort(graph))
         except nx.NetworkXUnfeasible:
-            cycle = nx.find_cycle(self.graph)
+            cycle = nx.find_cycle(graph)
             lots = [u.split(":", 1)[1] for u, _ in cycle if u.startswith("lot:")]
             raise CycleError(lots + lots[:1]) from None
         return [n[4:] for n in order if n.startswith("lot:")]

@@ -56,8 +56,15 @@ class Determination:
     chain: SupplyChain
     origins: dict[str, LotOrigin]
     measures: list[Measure]
-    shared: dict[str, Any]
     evidence_store: Path | None
+    _shared: dict[str, Any] | None = None
+
+    @property
+    def shared(self) -> dict[str, Any]:
+        """The database-wide facts the checks share, computed on first use (trace needs none)."""
+        if self._shared is None:
+            self._shared = prepare_all(self.chain)
+        return self._shared
 
     def entry(self, e: Any) -> EntryResult:
         chain, origins = self.chain, self.origins
@@ -78,7 +85,7 @@ class Determination:
 def determine(conn: Connection, evidence_store: Path | None = None) -> Determination:
     chain = load_chain(conn)
     origins = determine_origins(chain)
-    return Determination(chain, origins, all_measures(chain.measure_rows), prepare_all(chain), evidence_store)
+    return Determination(chain, origins, all_measures(chain.measure_rows), evidence_store)
 
 
 def check(conn: Connection, entries: list[str] | None = None,

@@ -221,19 +221,23 @@ def entered_at(chain: SupplyChain) -> dict[str, list]:
 def lot_balance(chain: SupplyChain, lot_id: str, entered: list) -> dict[str, tuple[Decimal, dict[str, Decimal]]]:
     """facility -> (made or arrived there, {consumed|shipped|entered: quantity that left})."""
     lot = chain.lots[lot_id]
-    arrived: dict[str, Decimal] = defaultdict(Decimal)
-    left: dict[str, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    arrived[lot.facility_id] += lot.quantity
+    arrived: dict[str, Decimal] = {lot.facility_id: lot.quantity}
+    left: dict[str, dict[str, Decimal]] = {}
+
+    def leave(fid: str, way: str, q: Decimal) -> None:
+        ways = left.setdefault(fid, {})
+        ways[way] = ways.get(way, 0) + q
+
     for s in chain.shipments_of.get(lot_id, ()):
-        arrived[s.to_facility_id] += s.quantity
-        left[s.from_facility_id]["shipped"] += s.quantity
+        arrived[s.to_facility_id] = arrived.get(s.to_facility_id, 0) + s.quantity
+        leave(s.from_facility_id, "shipped", s.quantity)
     for pl in chain.used_by.get(lot_id, ()):
-        left[chain.processes[pl.process_id].facility_id]["consumed"] += pl.quantity
+        leave(chain.processes[pl.process_id].facility_id, "consumed", pl.quantity)
     if entered:
         where = entry_facilities(chain, lot_id)[0]
         for e in entered:
-            left[where]["entered"] += e.quantity
-    return {f: (arrived[f], dict(left.get(f, {}))) for f in set(arrived) | set(left)}
+            leave(where, "entered", e.quantity)
+    return {f: (Decimal(arrived.get(f, 0)), left.get(f, {})) for f in arrived.keys() | left.keys()}
 
 
 def process_balance(chain: SupplyChain, pid: str) -> dict[str | None, tuple[Decimal, Decimal]]:

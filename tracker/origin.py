@@ -96,10 +96,11 @@ def principal_input(chain: SupplyChain, process_id: str) -> str | None:
     return min(total, key=lambda lot: (-total[lot], lot))
 
 
-def determine_origins(chain: SupplyChain) -> dict[str, LotOrigin]:
-    """The origin of every lot; raises CycleError when the lots form a cycle."""
+def determine_origins(chain: SupplyChain, only: set[str] | None = None) -> dict[str, LotOrigin]:
+    """The origin of every lot, or of the lots in `only` (which must hold every
+    lot upstream of each of its lots); raises CycleError when the lots form a cycle."""
     out: dict[str, LotOrigin] = {}
-    for lot_id in chain.topological_lots():
+    for lot_id in chain.topological_lots(only):
         lot = chain.lots[lot_id]
         pid = chain.made_by.get(lot_id)
         if pid is None:

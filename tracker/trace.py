@@ -14,7 +14,8 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .canonical import jsonable
-from .determination import determine
+from .chain import load_chain
+from .origin import determine_origins
 from .findings import NotFound
 from .route import entry_facilities, shipments_toward
 
@@ -33,8 +34,7 @@ class Trace:
 
 
 def trace(conn: Connection, entry: str | None = None, lot: str | None = None) -> Trace:
-    d = determine(conn)
-    chain, origins = d.chain, d.origins
+    chain = load_chain(conn)
     if entry is not None:
         lines = [e for e in chain.entries if e.entry_number == entry]
         if not lines:
@@ -49,14 +49,17 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
                               "quantity": jsonable(e.quantity)})
             roots.append((e.lot_id, set(entry_facilities(chain, e.lot_id))))
         out.children[out.root] = [f"lot:{e.lot_id}" for e in lines]
+        upstream = set().union(*(chain.upstream(e.lot_id)[0] for e in lines))
     elif lot is not None:
         if lot not in chain.lots:
             raise NotFound(f"no lot {lot!r} in the database")
         out = Trace(f"lot:{lot}")
+        upstream = chain.upstream(lot)[0]
         uses = {chain.processes[pl.process_id].facility_id for pl in chain.used_by.get(lot, ())}
         roots = [(lot, uses or set(entry_facilities(chain, lot)))]
     else:
         raise ValueError("trace needs an entry or a lot")
+    origins = determine_origins(chain, upstream)  # only what the trace shows
 
     def facility(fid: str) -> str:
         node = f"facility:{fid}"

@@ -18,7 +18,7 @@ from sqlalchemy import Connection
 from .chain import SupplyChain, load_chain
 from .findings import Finding, NotFound
 from .flags import EntryContext, prepare_all, run_checks
-from .measures import Measure, all_measures, covering
+from .measures import Measure, MeasureIndex, all_measures
 from .origin import Basis, LotOrigin, determine_origins
 from .route import build_route, main_line, upstream_of
 
@@ -58,6 +58,7 @@ class Determination:
     measures: list[Measure]
     evidence_store: Path | None
     _shared: dict[str, Any] | None = None
+    _index: MeasureIndex | None = None
 
     @property
     def shared(self) -> dict[str, Any]:
@@ -65,6 +66,11 @@ class Determination:
         if self._shared is None:
             self._shared = prepare_all(self.chain)
         return self._shared
+
+    def _measure_index(self) -> MeasureIndex:
+        if self._index is None:
+            self._index = MeasureIndex(self.measures)
+        return self._index
 
     def entry(self, e: Any) -> EntryResult:
         chain, origins = self.chain, self.origins
@@ -76,7 +82,8 @@ class Determination:
         pass_through |= {c for c in route if c not in steps and c != "US"}
         ctx = EntryContext(chain, origins, e, lot_origin.country, lot_origin.basis, line, events, route, steps,
                            pass_through, upstream_of(chain, e.lot_id, e.entry_number),
-                           covering(self.measures, e.hts, e.entry_date), self.shared, self.evidence_store)
+                           self._measure_index().covering(e.hts, e.entry_date), self.shared,
+                           self.evidence_store)
         flags = run_checks(ctx)
         others = sorted({o for lot in line for o in origins[lot].other_inputs})
         return EntryResult(e, lot_origin.country, lot_origin.basis, route, flags, others, ctx)

@@ -470,12 +470,16 @@ def missing_documents(ctx: EntryContext) -> dict[tuple[str, str], list[str]]:
         "raw_lot": [("lot", x) for x in raw],
     }
     missing: dict[tuple[str, str], list[str]] = defaultdict(list)
+    held: dict[tuple[str, str], set[str]] = {}
     for rule in evidence_rules():
         when = rule.get("when")
         if when and not any(conditions.get(c) for c in when):
             continue
-        for kind, ident in subjects.get(rule["subject"], ()):
-            have = {d.doc_type for d in chain.documents_on.get((kind, ident), ())}
+        for subject in subjects.get(rule["subject"], ()):
+            have = held.get(subject)
+            if have is None:
+                have = held[subject] = {d.doc_type for d in chain.documents_on.get(subject, ())}
+            kind, ident = subject
             if rule.get("all_of"):
                 missing[(kind, ident)].extend(t for t in rule["all_of"] if t not in have)
             if rule.get("any_of") and not have.intersection(rule["any_of"]):

@@ -17,7 +17,7 @@ from typing import Iterable
 from .schemas import default_measures_rows
 from .values import parse_country, parse_date, parse_hts_prefix
 
-__all__ = ["Measure", "all_measures", "covering", "ANTIDUMPING_KINDS"]
+__all__ = ["Measure", "MeasureIndex", "all_measures", "covering", "ANTIDUMPING_KINDS"]
 
 ANTIDUMPING_KINDS = ("AD", "CVD")
 
@@ -64,3 +64,17 @@ def covering(measures: Iterable[Measure], hts: str, on: date) -> list[Measure]:
     """Measures covering an entry: its HTS starts with the prefix and the
     measure took effect on or before the entry date (determination-v1)."""
     return [m for m in measures if hts.startswith(m.hts_prefix) and m.effective_on <= on]
+
+
+class MeasureIndex:
+    """`covering` for many entries: the prefix match is done once per HTS number."""
+
+    def __init__(self, measures: list[Measure]):
+        self.measures = measures
+        self._by_hts: dict[str, list[Measure]] = {}
+
+    def covering(self, hts: str, on: date) -> list[Measure]:
+        found = self._by_hts.get(hts)
+        if found is None:
+            found = self._by_hts[hts] = [m for m in self.measures if hts.startswith(m.hts_prefix)]
+        return covering(found, hts, on)

@@ -152,7 +152,7 @@ def _audit_records(conn: Connection, keys: dict[str, set[str]]) -> list[Any]:
         wanted = sorted(wanted)
         for i in range(0, len(wanted), 5000):
             out.extend(conn.execute(select(t).where(t.c.table_name == table,
-                                                    t.c.record_key.in_(wanted[i:i + 5000]))))
+                                                    t.c.record_key.in_(wanted[i:i + 5000]))).fetchall())
     return sorted(out, key=lambda r: r.seq)
 
 

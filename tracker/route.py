@@ -142,6 +142,8 @@ def upstream_of(chain: SupplyChain, lot_id: str, entry_number: str | None = None
     lots, procs = chain.upstream(lot_id)
     shipments = []
     for lot in sorted(lots):
+        if lot not in chain.shipments_of:
+            continue
         if lot == lot_id:
             targets = set(entry_facilities(chain, lot))
         else:
@@ -157,15 +159,15 @@ def upstream_of(chain: SupplyChain, lot_id: str, entry_number: str | None = None
         while cid and cid not in companies and cid in chain.companies:
             companies.add(cid)
             cid = chain.companies[cid].parent_company_id
-    subjects = ({f"lot:{x}" for x in lots} | {f"process:{p}" for p in procs}
-                | {f"shipment:{s.shipment_id}" for s in shipments} | {f"facility:{f}" for f in facilities}
-                | {f"company:{c}" for c in companies})
-    if entry_number is not None:
-        subjects.add(f"entry:{entry_number}")
+    by_kind = (("lot", lots), ("process", procs), ("shipment", {s.shipment_id for s in shipments}),
+               ("facility", facilities), ("company", companies),
+               ("entry", () if entry_number is None else (entry_number,)))
+    subjects = {f"{kind}:{ident}" for kind, ids in by_kind for ident in ids}
     found = {}
-    for subject in subjects:
-        kind, _, ident = subject.partition(":")
-        for d in chain.documents_on.get((kind, ident), ()):
-            found[d.document_id] = d
+    documents_on = chain.documents_on
+    for kind, ids in by_kind:
+        for ident in ids:
+            for d in documents_on.get((kind, ident), ()):
+                found[d.document_id] = d
     docs = [found[k] for k in sorted(found)]
     return Upstream(lots, procs, shipments, facilities, companies, docs, subjects)

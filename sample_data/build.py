@@ -20,24 +20,12 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
+from tracker.schemas import sheet_headers
+
 HERE = Path(__file__).resolve().parent
 IMPORTER = "Harbor Home Goods LLC"
 
-SHEETS = {
-    "Companies": ["company_id", "name", "country", "parent_company_id", "address"],
-    "Facilities": ["facility_id", "name", "country", "facility_type", "company_id", "address",
-                   "established_on", "annual_capacity", "capacity_unit"],
-    "Items": ["item_id", "description", "unit", "hts"],
-    "Lots": ["lot_id", "item_id", "facility_id", "quantity", "produced_on", "origin_country", "unit_value_usd"],
-    "Processes": ["process_id", "facility_id", "process_type", "completed_on", "started_on", "description"],
-    "ProcessLots": ["process_id", "role", "lot_id", "quantity"],
-    "Shipments": ["shipment_id", "lot_id", "quantity", "from_facility_id", "to_facility_id", "shipped_on",
-                  "arrived_on", "transport_mode", "bill_of_lading"],
-    "Entries": ["entry_number", "lot_id", "quantity", "entry_date", "hts", "declared_origin", "importer",
-                "port_of_entry", "preference_program", "value_usd"],
-    "Documents": ["document_id", "doc_type", "covers_type", "covers_id", "reference_no", "issuer", "issued_on",
-                  "stated_origin", "file", "sha256"],
-}
+SHEETS = sheet_headers()  # every sheet and column of supplier-workbook-v1, from schemas/workbook.toml
 
 
 def workbook(path: Path, data: dict[str, list[list]]) -> None:

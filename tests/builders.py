@@ -10,24 +10,9 @@ from openpyxl import Workbook
 from sqlalchemy import create_engine, func, select
 
 from tracker.models import AUDITED_TABLES, AuditRecord, table_for
+from tracker.schemas import sheet_headers
 
-HEADERS = {
-    "Companies": ["company_id", "name", "country", "parent_company_id", "address"],
-    "Facilities": ["facility_id", "name", "country", "facility_type", "company_id", "address",
-                   "established_on", "annual_capacity", "capacity_unit"],
-    "Items": ["item_id", "description", "unit", "hts"],
-    "Lots": ["lot_id", "item_id", "facility_id", "quantity", "produced_on", "origin_country", "unit_value_usd"],
-    "Processes": ["process_id", "facility_id", "process_type", "completed_on", "started_on", "description"],
-    "ProcessLots": ["process_id", "role", "lot_id", "quantity"],
-    "Shipments": ["shipment_id", "lot_id", "quantity", "from_facility_id", "to_facility_id", "shipped_on",
-                  "arrived_on", "transport_mode", "bill_of_lading"],
-    "Entries": ["entry_number", "lot_id", "quantity", "entry_date", "hts", "declared_origin", "importer",
-                "port_of_entry", "preference_program", "value_usd"],
-    "Documents": ["document_id", "doc_type", "covers_type", "covers_id", "reference_no", "issuer", "issued_on",
-                  "stated_origin", "file", "sha256"],
-    "TradeMeasures": ["measure_id", "kind", "country", "hts_prefix", "effective_on", "description"],
-    "Rulings": ["ruling_id", "item_id", "process_type", "class", "note"],
-}
+HEADERS = sheet_headers()
 
 # A small, clean chain: Vietnamese aluminium extruded from Vietnamese billet.
 SIMPLE = {

@@ -16,7 +16,8 @@ from functools import cache
 from pathlib import Path
 
 __all__ = ["schema_path", "vocabulary", "process_classes", "workbook_layout", "SheetSpec",
-           "ColumnSpec", "evidence_rules", "flag_info", "default_measures_rows", "sheet_by_name"]
+           "ColumnSpec", "evidence_rules", "flag_info", "default_measures_rows", "sheet_by_name",
+           "sheet_headers"]
 
 BUNDLED = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -87,6 +88,11 @@ def workbook_layout() -> tuple[SheetSpec, ...]:
                      for c in s["columns"])
         sheets.append(SheetSpec(s["name"], s["table"], tuple(s["key"]), s.get("note", ""), cols))
     return tuple(sheets)
+
+
+def sheet_headers() -> dict[str, list[str]]:
+    """Sheet -> its column names, in the workbook's order."""
+    return {s.name: [c.name for c in s.columns] for s in workbook_layout()}
 
 
 def sheet_by_name(name: str) -> SheetSpec:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
-from .schemas import workbook_layout
+from .schemas import sheet_headers, workbook_layout
 
 __all__ = ["Synthetic", "generate", "write_xlsx", "write_csv", "DEEP_ENTRY"]
 
@@ -218,15 +218,11 @@ def _deep_entry(out: Synthetic, rng, deep: int, next_id, lot, process, ship, doc
         doc(t, "entry", DEEP_ENTRY, arrived + timedelta(days=2), "VN" if t == "certificate_of_origin" else None, p=1)
 
 
-def _headers() -> dict[str, list[str]]:
-    return {s.name: [c.name for c in s.columns] for s in workbook_layout()}
-
-
 def write_xlsx(data: Synthetic, path: Path) -> Path:
     from openpyxl import Workbook
 
     wb = Workbook(write_only=True)
-    for name, header in _headers().items():
+    for name, header in sheet_headers().items():
         ws = wb.create_sheet(name)
         ws.append(header)
         for row in data.rows[name]:
@@ -238,7 +234,7 @@ def write_xlsx(data: Synthetic, path: Path) -> Path:
 
 def write_csv(data: Synthetic, folder: Path) -> Path:
     folder.mkdir(parents=True, exist_ok=True)
-    for name, header in _headers().items():
+    for name, header in sheet_headers().items():
         with (folder / f"{name}.csv").open("w", newline="", encoding="utf-8") as fh:
             w = csv.writer(fh)
             w.writerow(header)

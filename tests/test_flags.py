@@ -508,3 +508,22 @@ def test_check_table_shows_origin_and_flags(cli, run):
 def test_check_on_an_empty_database(cli):
     assert "No entries" in cli("check").stdout
     assert json.loads(cli("check", "--json").stdout) == {"entries": []}
+
+
+def test_entry_lines_checked_in_parallel_match_the_serial_result(cli, env, tmp_path):
+    from tracker.db import open_db, read_tx
+    from tracker.determination import check_dicts
+
+    for i, country in enumerate(["VN", "TH", "MY", "SG"]):
+        data = via(country)
+        for sheet in data.values():
+            for row in sheet:
+                for key in ("lot_id", "shipment_id", "process_id", "entry_number", "document_id", "covers_id"):
+                    if key in row and row[key] not in ("US-DC",):
+                        row[key] = f"{row[key]}-{i}"
+        cli("import", write_book(tmp_path / f"c{i}.xlsx", data))
+    engine = open_db(env)
+    with read_tx(engine) as conn:
+        serial = check_dicts(conn, workers=1)
+        parallel = check_dicts(conn, workers=2)
+    assert len(serial) == 4 and parallel == serial

@@ -228,14 +228,14 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
           db: DbOpt = None, json: JsonOpt = False) -> None:
     """Determine origin and raise flags for every entry, or one. Exit 0 whatever it finds."""
     from .db import evidence_dir, read_tx
-    from .determination import check as run_check
+    from .determination import check_dicts
 
     with user_errors():
         engine = _open(db)
         with read_tx(engine) as conn:
-            results = run_check(conn, entry, evidence_dir(engine))
+            results = check_dicts(conn, entry, evidence_dir(engine))
     if json:
-        _print_json({"entries": [r.to_dict() for r in results]})
+        _print_json({"entries": results})
         return
     if not results:
         typer.echo("No entries in the database: import a supplier workbook first.")
@@ -243,22 +243,22 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
     from rich.table import Table
     from rich.text import Text
 
+    order = ("high", "medium", "low", "info")
     table = Table(title="Origin determination", title_justify="left", show_lines=True)
     for col in ("entry", "lot", "HTS", "declared", "computed", "route", "flags"):
         table.add_column(col, overflow="fold")
     for r in results:
-        e = r.entry
-        computed = Text(r.computed_origin or "unknown",
-                        style="" if r.computed_origin == e.declared_origin else "bold red")
+        computed = Text(r["computed_origin"] or "unknown",
+                        style="" if r["computed_origin"] == r["declared_origin"] else "bold red")
         flags = Text()
-        for f in sorted(r.flags, key=lambda f: ("high", "medium", "low", "info").index(f.severity)):
-            if f.code not in flags.plain.split():
-                flags.append(f.code + " ", style=SEVERITY_STYLE.get(f.severity, ""))
-        table.add_row(e.entry_number, e.lot_id, e.hts, e.declared_origin, computed, " > ".join(r.route),
-                      flags if flags else Text("none", style="green"))
+        for f in sorted(r["flags"], key=lambda f: order.index(f["severity"])):
+            if f["code"] not in flags.plain.split():
+                flags.append(f["code"] + " ", style=SEVERITY_STYLE.get(f["severity"], ""))
+        table.add_row(r["entry_number"], r["lot_id"], r["hts"], r["declared_origin"], computed,
+                      " > ".join(r["route"]), flags if flags else Text("none", style="green"))
     out = _stdout()
     out.print(table)
-    counts = {s: sum(1 for r in results for f in r.flags if f.severity == s) for s in SEVERITY_STYLE}
+    counts = {s: sum(1 for r in results for f in r["flags"] if f["severity"] == s) for s in SEVERITY_STYLE}
     out.print(f"{len(results)} entry line(s); flags: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
 
 

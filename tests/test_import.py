@@ -336,3 +336,17 @@ def test_hostile_text_is_kept_as_text(cli, env, tmp_path):
     cli("import", write_csv_folder(tmp_path / "csv", data))
     log = json.loads(cli("audit", "log", "--key", "BILLET", "--json").stdout)
     assert json.loads(log[-1]["after"])["description"] == "=cmd|' /C calc'!A0"
+
+
+def test_a_later_workbook_without_the_scan_keeps_the_registered_file(cli, env, tmp_path):
+    data = simple()
+    (tmp_path / "a" ).mkdir()
+    (tmp_path / "a" / "bl.pdf").write_bytes(b"%PDF bill of lading")
+    data["Documents"] = [{"document_id": "D-1", "doc_type": "bill_of_lading", "covers_type": "shipment",
+                          "covers_id": "S-1", "file": "bl.pdf"}]
+    cli("import", write_book(tmp_path / "a" / "first.xlsx", data))
+    again = cli("import", write_book(tmp_path / "b" / "second.xlsx", data), "--json")
+    assert "not found beside the workbook" in again.stderr
+    docs = next(s for s in json.loads(again.stdout)["sheets"] if s["sheet"] == "Documents")
+    assert docs["unchanged"] == 1
+    assert "1 files match" in cli("audit", "verify").stdout

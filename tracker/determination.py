@@ -121,7 +121,7 @@ def check(conn: Connection, entries: list[str] | None = None,
 
 # Entry lines are independent once the graph, origins and shared facts exist:
 # forked workers read them copy-on-write and return only JSON-ready dicts.
-_FORK_FROM = 2_000  # below this many entry lines a pool costs more than it saves
+_FORK_FROM = 400  # below this many entry lines a pool costs more than it saves
 _RUN: tuple[Determination, list[Any]] | None = None
 
 

@@ -413,12 +413,22 @@ def _diff(conn: Connection, sheets: list[_Sheet]) -> list[_Plan]:
             if old is None:
                 plan.inserts.append({**blank, **r.values, "extra": r.extra, **source})
                 continue
+            if sheet.spec.table == "document":
+                _keep_registered_file(old, r.values)
             extra = {**(old["extra"] or {}), **r.extra}
             if extra == (old["extra"] or {}) and all(old[f] == r.values[f] for f in sheet.present):
                 plan.unchanged += 1
             else:
                 plan.updates.append((old, {**old, **r.values, "extra": extra, **source}))
     return plans
+
+
+def _keep_registered_file(old: dict, new: dict) -> None:
+    """A later workbook that names the same file without sending it again (the scan is
+    not beside it) keeps the file already held in the evidence store."""
+    if (old["stored"] and not new.get("stored") and new.get("file") == old["file"]
+            and new.get("sha256") in (None, old["sha256"])):
+        new["sha256"], new["stored"] = old["sha256"], True
 
 
 def _parents_first(rows: list[dict]) -> list[dict]:

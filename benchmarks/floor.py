@@ -56,7 +56,12 @@ def _sheets_xlsx(path: str):
 
 
 def _sheets_csv(folder: str):
-    for f in sorted(Path(folder).glob("*.csv")):
+    from tracker.schemas import workbook_layout
+
+    for spec in workbook_layout():  # referenced sheets first, as foreign keys need
+        f = Path(folder) / f"{spec.name}.csv"
+        if not f.is_file():
+            continue
         with f.open(newline="", encoding="utf-8") as fh:
             rows = csv.reader(fh)
             header = next(rows, None)

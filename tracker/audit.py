@@ -28,7 +28,7 @@ from typing import Any, Iterable, Iterator, Mapping
 import orjson
 from sqlalchemy import Connection, select
 
-from .canonical import canonical_json, file_sha256, jsonable, sha256_hex
+from .canonical import canonical_json, file_sha256, sha256_hex
 from .db import bulk_insert
 from .findings import Finding
 from .models import AUDITED_TABLES, AuditRecord, table_for

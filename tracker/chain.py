@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import Decimal
 from typing import Any
 
 import networkx as nx
@@ -138,6 +137,3 @@ def load_chain(conn: Connection) -> SupplyChain:
         documents_on=documents_on, rulings=rulings,
         measure_rows=_rows(conn, "trade_measure"), graph=g)
 
-
-def value_of(quantity: Decimal, lot: Any) -> Decimal | None:
-    return quantity * lot.unit_value_usd if lot is not None and lot.unit_value_usd is not None else None

@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-__all__ = ["Finding", "TrackerError", "ImportFailed", "CycleError", "NotFound", "SEVERITY_ORDER"]
-
-SEVERITY_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3, "error": -1, "warning": 4}
+__all__ = ["Finding", "TrackerError", "ImportFailed", "CycleError", "NotFound", "Collector"]
 
 
 @dataclass(frozen=True, slots=True)

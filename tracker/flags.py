@@ -409,7 +409,7 @@ def untraced_input(ctx: EntryContext) -> Iterable[Finding]:
 # --- documents ---------------------------------------------------------------------------
 
 def doc_conflict(ctx: EntryContext) -> Iterable[Finding]:
-    chain, e = ctx.chain, ctx.entry
+    e = ctx.entry
     for d in ctx.upstream.documents:
         if d.stated_origin:
             computed = _origins_covered(ctx, d)

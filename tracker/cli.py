@@ -30,7 +30,7 @@ DbOpt = Annotated[Optional[str], typer.Option(
     "--db", metavar="URL", show_default=False,
     help="SQLAlchemy URL (default: $TRACKER_DB, else sqlite:///tracker.db).")]
 ActorOpt = Annotated[Optional[str], typer.Option(
-    "--actor", show_default=False,
+    "--actor", metavar="NAME", show_default=False,
     help="Who makes the change, for the audit trail (default: $TRACKER_ACTOR, else the login name).")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON on standard output.")]
 
@@ -96,6 +96,20 @@ def init(db: DbOpt = None) -> None:
     what = ("created" if before is None else "is up to date" if before == after
             else f"upgraded from schema {before} to {after}")
     typer.echo(f"Database {safe_url(str(engine.url))} {what} (schema {after}).")
+
+
+@app.command()
+def template(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE.xlsx",
+                                                  help="Where to write the blank workbook.")],
+             db: DbOpt = None) -> None:
+    """Write the blank supplier workbook: every sheet and column, notes and drop-down lists."""
+    del db  # accepted like every command's (cli-v1); the template needs no database
+    from .template import write_template
+
+    if output.suffix.lower() != ".xlsx":
+        fail(f"{output} must end in .xlsx")
+    write_template(output)
+    typer.echo(f"Wrote the blank supplier workbook to {output}")
 
 
 @app.command("import")
@@ -260,20 +274,6 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
     out.print(table)
     counts = {s: sum(1 for r in results for f in r["flags"] if f["severity"] == s) for s in SEVERITY_STYLE}
     out.print(f"{len(results)} entry line(s); flags: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
-
-
-@app.command()
-def template(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE.xlsx",
-                                                  help="Where to write the blank workbook.")],
-             db: DbOpt = None) -> None:
-    """Write the blank supplier workbook: every sheet and column, notes and drop-down lists."""
-    del db  # accepted like every command's (cli-v1); the template needs no database
-    from .template import write_template
-
-    if output.suffix.lower() != ".xlsx":
-        fail(f"{output} must end in .xlsx")
-    write_template(output)
-    typer.echo(f"Wrote the blank supplier workbook to {output}")
 
 
 @app.command()

@@ -117,10 +117,19 @@ def _write_instructions(ws) -> None:
     rows += [("", ""), ("Process type", "Class, and examples")]
     rows += [(name, f"{klass}: {process_examples()[name]}") for name, klass in process_classes().items()]
     for r, (a, b) in enumerate(rows, start=1):
-        ws.cell(row=r, column=1, value=a).font = bold
+        label = ws.cell(row=r, column=1, value=a)
+        label.font = bold
+        label.alignment = Alignment(vertical="top")
         cell = ws.cell(row=r, column=2, value=b)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
+        lines = -(-len(b) // 95) if b else 1
+        if lines > 1:  # spreadsheet programs do not all grow rows for wrapped text
+            ws.row_dimensions[r].height = 15 * lines
     ws["A1"].font = Font(bold=True, size=14)
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
     for r in (10, 10 + len(workbook_layout()) + 2):
         ws.cell(row=r, column=2).font = bold
     ws.column_dimensions["A"].width = 24

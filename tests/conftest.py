@@ -72,3 +72,17 @@ def example(tmp_path):
         (dest / "expected.json").unlink()
         return dest
     return copy
+
+
+def pytest_terminal_summary(terminalreporter):
+    """One line per database engine, so a CI log shows both ran."""
+    counts: dict[str, dict[str, int]] = {}
+    for outcome in ("passed", "failed", "error", "skipped"):
+        for report in terminalreporter.stats.get(outcome, []):
+            for engine in ("sqlite", "postgresql"):
+                if f"[{engine}" in report.nodeid:
+                    counts.setdefault(engine, {}).setdefault(outcome, 0)
+                    counts[engine][outcome] += 1
+    for engine, outcomes in counts.items():
+        terminalreporter.write_line(f"database tests on {engine}: "
+                                    + ", ".join(f"{n} {o}" for o, n in outcomes.items()))

@@ -34,7 +34,7 @@ from .findings import Finding
 from .models import AUDITED_TABLES, AuditRecord, table_for
 
 __all__ = ["GENESIS", "Change", "append", "head", "verify", "history", "row_json", "row_key",
-           "resolve_actor", "utc_now", "VerifyResult", "evidence_path"]
+           "resolve_actor", "utc_now", "VerifyResult", "evidence_path", "describe"]
 
 GENESIS = "0" * 64
 _AUDIT = AuditRecord.__table__
@@ -199,6 +199,20 @@ def verify(conn: Connection, store: Path | None) -> VerifyResult:
                                             f"evidence file {sha} (document {doc_key}) no longer matches "
                                             "its SHA-256: it was altered", (f"document:{doc_key}",)))
     return out
+
+
+def describe(action: str, before: str | None, after: str | None) -> str:
+    """What an audit record changed, in words: the values an insert set, or for an
+    update each value that changed. Provenance columns are left out."""
+    if action == "register_file":
+        return f"file registered: {after}"
+    old = orjson.loads(before) if before else {}
+    new = orjson.loads(after) if after else {}
+    skip = {"batch_id", "source_row", "source_sheet", "extra"}
+    if action == "insert":
+        return "; ".join(f"{k}={v}" for k, v in sorted(new.items()) if k not in skip and v not in (None, {}))
+    return "; ".join(f"{k}: {old.get(k)} -> {new.get(k)}" for k in sorted(set(old) | set(new))
+                     if k not in skip and old.get(k) != new.get(k))
 
 
 def history(conn: Connection, table: str | None = None, key: str | None = None,

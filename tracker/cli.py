@@ -86,12 +86,10 @@ def _print_json(data) -> None:
 @app.command()
 def init(db: DbOpt = None) -> None:
     """Create the database, or upgrade an older one in place (idempotent)."""
-    from .db import resolve_url, safe_url, upgrade
+    from .db import make_engine, resolve_url, safe_url, upgrade
 
     with user_errors():
-        from .db import _engine
-
-        engine = _engine(resolve_url(db))
+        engine = make_engine(resolve_url(db))
         before, after = upgrade(engine)
     what = ("created" if before is None else "is up to date" if before == after
             else f"upgraded from schema {before} to {after}")
@@ -188,7 +186,7 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
               limit: Annotated[Optional[int], typer.Option(help="Only the newest N records.")] = None,
               db: DbOpt = None, json: JsonOpt = False) -> None:
     """Show the history of a record, or of everything."""
-    from .audit import history
+    from .audit import describe, history
     from .db import read_tx
 
     with user_errors():
@@ -205,20 +203,9 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
         t.add_column(col)
     for r in rows:
         t.add_row(str(r["seq"]), r["at"], r["actor"], r["action"], r["table_name"], r["record_key"],
-                  _change_text(r["before"], r["after"]))
+                  describe(r["action"], r["before"], r["after"]))
     _stdout().print(t)
 
-
-def _change_text(before: str | None, after: str | None) -> str:
-    import orjson
-
-    if before and after:
-        b, a = orjson.loads(before), orjson.loads(after)
-        if isinstance(b, dict) and isinstance(a, dict):
-            skip = {"batch_id", "source_row", "source_sheet"}
-            return "; ".join(f"{k}: {b.get(k)!r} -> {a.get(k)!r}" for k in sorted(a)
-                             if k not in skip and b.get(k) != a.get(k))
-    return after or before or ""
 
 
 def main() -> None:

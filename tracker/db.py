@@ -26,7 +26,7 @@ from sqlmodel import SQLModel
 from . import models
 from .findings import TrackerError
 
-__all__ = ["DEFAULT_URL", "resolve_url", "open_db", "write_tx", "read_tx", "evidence_dir",
+__all__ = ["DEFAULT_URL", "resolve_url", "make_engine", "open_db", "write_tx", "read_tx", "evidence_dir",
            "safe_url", "schema_version"]
 
 DEFAULT_URL = "sqlite:///tracker.db"
@@ -64,7 +64,8 @@ def _sqlite_begin(conn: Connection) -> None:
     conn.exec_driver_sql(f"BEGIN {mode}")
 
 
-def _engine(url: str) -> Engine:
+def make_engine(url: str) -> Engine:
+    """An engine on `url` with the tracker's connection settings; the schema is not touched."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -89,7 +90,7 @@ def _engine(url: str) -> Engine:
 
 def open_db(url: str | None = None) -> Engine:
     """An engine on `url` with the tracker's schema created or upgraded."""
-    engine = _engine(resolve_url(url))
+    engine = make_engine(resolve_url(url))
     try:
         upgrade(engine)
     except OperationalError as exc:

@@ -113,12 +113,7 @@ def _pass_through_text(ctx: EntryContext, country: str) -> str:
 
 
 def _country_subjects(ctx: EntryContext, country: str) -> list[str]:
-    facs = []
-    for ev in ctx.events:
-        for fid, c in ((ev.facility_id, ev.country), (ev.to_facility_id, ev.to_country)):
-            if c == country and f"facility:{fid}" not in facs:
-                facs.append(f"facility:{fid}")
-    return facs
+    return [f"facility:{fid}" for fid in _route_facilities(ctx, country)]
 
 
 # --- trade measures -------------------------------------------------------------------
@@ -299,8 +294,8 @@ def _made_on(chain: SupplyChain, lot_id: str):
     return chain.processes[pid].completed_on if pid else None
 
 
-def prepare_capacity(chain: SupplyChain) -> dict[tuple[str, int], Finding]:
-    """Output completed per facility and calendar year against its annual_capacity.
+def output_by_year(chain: SupplyChain) -> dict[tuple[str, int], Decimal]:
+    """(facility, calendar year) -> output completed there, for facilities with a capacity.
 
     Output is what processes at the facility made (their output lots, in the
     capacity unit), by the year the process completed. Lots merely received
@@ -314,6 +309,12 @@ def prepare_capacity(chain: SupplyChain) -> dict[tuple[str, int], Finding]:
         for pl in chain.outputs_of.get(pid, ()):
             if chain.unit_of(pl.lot_id) == f.capacity_unit:
                 made[(f.facility_id, p.completed_on.year)] += pl.quantity
+    return made
+
+
+def prepare_capacity(chain: SupplyChain) -> dict[tuple[str, int], Finding]:
+    """Output per facility and year (`output_by_year`) against its annual_capacity."""
+    made = output_by_year(chain)
     out = {}
     for (fid, year), total in made.items():
         f = chain.facilities[fid]

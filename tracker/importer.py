@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import Connection, Engine, select, tuple_
+from sqlalchemy import Connection, Engine, bindparam, select, tuple_
 
 from . import audit
 from .canonical import canonical_json, file_sha256
@@ -461,6 +461,7 @@ def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet
     changes: list[audit.Change] = [audit.Change("insert", "import_batch", audit.row_key("import_batch", batch),
                                                 None, audit.row_json(batch))]
     registered: list[audit.Change] = []
+    to_store: dict[str, Path] = {}  # sha256 -> the file to copy into the evidence store
     for sheet, p in zip(sheets, plan):
         if not (p.inserts or p.updates):
             continue
@@ -482,8 +483,6 @@ def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet
         else:
             bulk_insert(conn, table, p.inserts)
             if p.updates:
-                from sqlalchemy import bindparam
-
                 stmt = table.update().where(*[table.c[k] == bindparam("_k_" + k) for k in pk])
                 params = [{**new, **{"_k_" + k: old[k] for k in pk}} for old, new in p.updates]
                 for i in range(0, len(params), _CHUNK):
@@ -496,26 +495,21 @@ def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet
             for row in p.inserts + [new for old, new in p.updates if old["sha256"] != new["sha256"]
                                     or not old["stored"]]:
                 if row["stored"]:
+                    to_store[row["sha256"]] = files[row["sha256"]]
                     registered.append(audit.Change(
                         "register_file", name, audit.row_key(name, row), None,
                         canonical_json({"sha256": row["sha256"], "file": row["file"],
                                         "size": files[row["sha256"]].stat().st_size})))
-    stored = _store_files(evidence_dir(engine), {c: files[_sha(c)] for c in registered})
+    stored = _store_files(evidence_dir(engine), to_store)
     audit.append(conn, changes + registered, actor, batch_id)
     return batch_id, stored
 
 
-def _sha(change: audit.Change) -> str:
-    import orjson
-
-    return orjson.loads(change.after)["sha256"]
-
-
-def _store_files(store: Path, files: dict[audit.Change, Path]) -> int:
-    """Copy each file into the content-addressed store; a file already there is kept."""
+def _store_files(store: Path, files: dict[str, Path]) -> int:
+    """Copy each file (by its sha256) into the content-addressed store; a file already there is kept."""
     count = 0
-    for change, src in files.items():
-        dest = audit.evidence_path(store, _sha(change))
+    for sha, src in files.items():
+        dest = audit.evidence_path(store, sha)
         if dest.exists():
             continue
         dest.parent.mkdir(parents=True, exist_ok=True)

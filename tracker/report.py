@@ -40,11 +40,11 @@ from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Connection, select
 
 from . import __version__
-from .audit import evidence_path, head
+from .audit import describe, evidence_path, head
 from .canonical import canonical_json, decimal_text, file_sha256, jsonable
 from .determination import Determination, EntryResult, determine
 from .findings import NotFound, TrackerError
-from .flags import entered_at, lot_balance, missing_documents, process_balance
+from .flags import entered_at, lot_balance, missing_documents, output_by_year, process_balance
 from .models import AuditRecord, table_for
 from .origin import process_class
 from .schemas import flag_info
@@ -295,13 +295,7 @@ def facility_rows(pkg: Package) -> Iterable[dict]:
         for pid in r.context.upstream.processes:
             p = chain.processes[pid]
             years[p.facility_id].add(p.completed_on.year)
-    made: dict[tuple[str, int], Decimal] = defaultdict(Decimal)
-    for pid, p in chain.processes.items():
-        if p.facility_id in years and p.completed_on.year in years[p.facility_id]:
-            unit = chain.facilities[p.facility_id].capacity_unit
-            for pl in chain.outputs_of.get(pid, ()):
-                if chain.unit_of(pl.lot_id) == unit:
-                    made[(p.facility_id, p.completed_on.year)] += pl.quantity
+    made = output_by_year(chain)
     for fid in facilities:
         f = chain.facilities[fid]
         op = chain.companies.get(f.company_id) if f.company_id else None
@@ -382,23 +376,11 @@ def measure_rows(pkg: Package) -> Iterable[dict]:
                    "note": m.note or "Confirm scope against the order's written description."}
 
 
-def _changes(rec) -> str:
-    if rec.action == "register_file":
-        return f"file registered: {rec.after}"
-    before = orjson.loads(rec.before) if rec.before else {}
-    after = orjson.loads(rec.after) if rec.after else {}
-    skip = {"batch_id", "source_row", "source_sheet", "extra"}
-    if rec.action == "insert":
-        return "; ".join(f"{k}={v}" for k, v in sorted(after.items()) if k not in skip and v not in (None, {}))
-    return "; ".join(f"{k}: {before.get(k)} -> {after.get(k)}" for k in sorted(set(before) | set(after))
-                     if k not in skip and before.get(k) != after.get(k))
-
-
 def audit_rows(pkg: Package) -> Iterable[dict]:
     for rec in pkg.records:
         key = orjson.loads(rec.record_key)
         yield {"seq": rec.seq, "at": rec.at, "actor": rec.actor, "action": rec.action, "table": rec.table_name,
-               "key": " / ".join(map(str, key)), "changes": _changes(rec), "prev_hash": rec.prev_hash,
+               "key": " / ".join(map(str, key)), "changes": describe(rec.action, rec.before, rec.after), "prev_hash": rec.prev_hash,
                "hash": rec.hash}
 
 
@@ -450,8 +432,6 @@ def _cell(ws, value: Any, **style) -> WriteOnlyCell:
         style["number_format"] = "yyyy-mm-dd" if not isinstance(value, datetime) else "yyyy-mm-dd hh:mm"
     elif isinstance(value, (int, float)) and not isinstance(value, bool):
         style["number_format"] = "#,##0.######" if isinstance(value, float) else "#,##0"
-    if isinstance(value, str) and value.startswith(_HOSTILE):
-        style["quotePrefix"] = True
     if style:
         cell._style = copy(_style_array(ws, **style))
     neutralize(cell)

@@ -114,17 +114,29 @@ def template(output: Annotated[Path, typer.Option("-o", "--output", metavar="FIL
 def import_(path: Annotated[Path, typer.Argument(help="A supplier workbook (.xlsx) or a folder of .csv files.",
                                                  show_default=False)],
             dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+            accept_changes: Annotated[bool, typer.Option(
+                "--accept-changes", help="Import a returned request even where it changes rows that were "
+                                         "not sent to the supplier (list them first with --dry-run).")] = False,
             db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
     """Import a supplier workbook, all or nothing: on any error nothing is written."""
     from .importer import import_path
+    from .requests.returns import UnrequestedChanges
 
     with user_errors():
         engine = _open(db)
         with _progress("Importing") as tick:
-            result = import_path(engine, path, actor=actor, dry_run=dry_run, progress=tick)
+            try:
+                result = import_path(engine, path, actor=actor, dry_run=dry_run, progress=tick,
+                                     accept_changes=accept_changes)
+            except UnrequestedChanges as exc:
+                for change in exc.changes:
+                    _stderr().print(f"not requested: {change}", markup=False)
+                raise
     err = _stderr()
     for w in result.warnings:
         err.print(f"warning: {w}", markup=False)
+    for change in result.outside_changes:
+        err.print(f"not requested: {change}", markup=False)
     if json:
         _print_json(result.to_dict())
         return
@@ -140,6 +152,14 @@ def import_(path: Annotated[Path, typer.Argument(help="A supplier workbook (.xls
     _stdout().print(table)
     if result.files_stored:
         typer.echo(f"{result.files_stored} document file(s) stored in the evidence store.")
+    if result.request_id is not None:
+        typer.echo(f"This workbook answers request {result.request_id}.")
+    for a in result.answered:
+        typer.echo(f"{'Would answer' if dry_run else 'Answered'} request {a['request']} item {a['item']}: "
+                   f"{a['asked']}")
+    if result.outside_changes:
+        typer.echo(f"{len(result.outside_changes)} change(s) to rows not sent to the supplier (listed above): "
+                   + ("importing needs --accept-changes." if dry_run else "accepted."))
 
 
 @contextmanager
@@ -205,7 +225,6 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
         t.add_row(str(r["seq"]), r["at"], r["actor"], r["action"], r["table_name"], r["record_key"],
                   describe(r["action"], r["before"], r["after"]))
     _stdout().print(t)
-
 
 
 def main() -> None:
@@ -314,6 +333,83 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
                                          db_label=label)
                 typer.echo(f"Wrote the evidence package ({len(manifest['files'])} files, SHA-256 manifest) "
                            f"to {package}")
+
+
+@app.command()
+def request(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE.xlsx",
+                                                 help="Where to write the request workbook.")],
+            company: Annotated[Optional[str], typer.Option(
+                "--company", metavar="C", help="The supplier: a company (its and its subsidiaries' facilities).")]
+            = None,
+            facility: Annotated[Optional[str], typer.Option("--facility", metavar="F",
+                                                            help="The supplier: one facility.")] = None,
+            entry: Annotated[Optional[list[str]], typer.Option(
+                "--entry", metavar="N", help="Only the chains behind this entry (repeatable; default: every "
+                                             "entry whose chain passes through the supplier).")] = None,
+            due: Annotated[Optional[str], typer.Option("--due", metavar="DATE",
+                                                       help="Answer by YYYY-MM-DD (default: 30 days from today).")]
+            = None,
+            contact: Annotated[Optional[str], typer.Option(
+                "--contact", metavar="TEXT", help="Who the supplier sends it back to (default: the entries' "
+                                                  "importer of record).")] = None,
+            db: DbOpt = None, actor: ActorOpt = None) -> None:
+    """Write the workbook asking one supplier for what is missing from its part of the chain, and log it."""
+    from datetime import date
+
+    if (company is None) == (facility is None):
+        raise typer.BadParameter("give exactly one of --company and --facility")
+    if output.suffix.lower() != ".xlsx":
+        raise typer.BadParameter(f"{output} must end in .xlsx")
+    try:
+        due_on = date.fromisoformat(due) if due else None
+    except ValueError:
+        raise typer.BadParameter(f"--due {due!r} is not a date (YYYY-MM-DD)") from None
+    from .requests import send_request
+
+    with user_errors():
+        sent = send_request(_open(db), output, company=company, facility=facility, entries=entry, due=due_on,
+                            contact=contact, actor=actor)
+    typer.echo(f"Wrote request {sent['id']} to {sent['supplier_name']} ({len(sent['items'])} item(s), "
+               f"due {sent['due_on'].isoformat()}, send back to {sent['contact']}) to {output}")
+
+
+@app.command()
+def requests(open_: Annotated[bool, typer.Option("--open", help="Only items still open.")] = False,
+             overdue: Annotated[bool, typer.Option("--overdue", help="Only open items past their due date.")]
+             = False,
+             db: DbOpt = None, json: JsonOpt = False) -> None:
+    """The request log: who was asked for what, when, by when, and what came back."""
+    from .db import read_tx
+    from .requests import list_requests
+
+    with user_errors():
+        engine = _open(db)
+        with read_tx(engine) as conn:
+            log = list_requests(conn, open_only=open_, overdue_only=overdue)
+    if json:
+        _print_json({"requests": log})
+        return
+    if not log:
+        typer.echo("No requests" + (" with open items." if open_ or overdue else " yet: see tracker request."))
+        return
+    from rich.table import Table
+
+    t = Table(title="Requests to suppliers", title_justify="left", show_lines=False)
+    for col in ("request", "supplier", "sent", "due", "item", "asked", "status"):
+        t.add_column(col, overflow="fold")
+    for r in log:
+        for it in r["items"]:
+            status = it["status"]
+            if status == "answered":
+                status = f"answered {it['answered_at'][:10]} ({it['answered_by_file']})"
+            t.add_row(str(r["request"]), f"{r['supplier']['name']} ({r['supplier']['id']})", r["sent_on"],
+                      r["due_on"], str(it["item"]), it["asked"],
+                      status.upper() if status == "overdue" else status)
+    out = _stdout()
+    out.print(t)
+    out.print(f"{len(log)} request(s); {sum(r['open'] for r in log)} item(s) open, "
+              f"{sum(r['answered'] for r in log)} answered; "
+              f"{sum(1 for r in log if r['overdue'])} request(s) overdue")
 
 
 @app.command()

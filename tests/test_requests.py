@@ -1,0 +1,178 @@
+"""`tracker request` and `tracker requests`: asking a supplier for what is missing, the log of
+asking, returned workbooks closing what they answer, and changes nobody asked for."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+from openpyxl import load_workbook
+
+from tests.builders import counts, write_book
+from tests.chains import doc, entry, fac, io, item, lot, proc, ship
+
+ASK_FILL = "00FFE699"
+
+
+def tier_one_chain() -> dict:
+    """Vietnamese profile extruded from billet whose maker is unknown: the extruder has sent
+    no production record, no shipment papers, no lot value; the billet has no origin and no
+    mill certificate (that is the second tier's, whoever it is)."""
+    return {
+        "Companies": [{"company_id": "VNCO", "name": "Saigon Aluminium Co", "country": "VN"}],
+        "Facilities": [fac("VN-EXT", "VN", company_id="VNCO", name="Binh Duong extrusion plant"),
+                       fac("US-DC", "US", "warehouse")],
+        "Items": [item("BILLET", hts="7601.20", description="6063 billet"),
+                  item("PROFILE", hts="7604.29.1000", description="6063 profile")],
+        "Lots": [lot("B-1", "BILLET", "VN-EXT", 1000, "2024-02-20"),
+                 lot("P-1", "PROFILE", "VN-EXT", 950, "2024-03-02")],
+        "Processes": [proc("EXT-0412", "VN-EXT", "extrusion", "2024-03-02")],
+        "ProcessLots": [io("EXT-0412", "input", "B-1", 1000), io("EXT-0412", "output", "P-1", 950)],
+        "Shipments": [ship("S-1", "P-1", 950, "VN-EXT", "US-DC", "2024-03-05", "2024-04-01")],
+        "Entries": [entry("E-1", "P-1", 950, "2024-04-03", "7604.29.1000", "VN", importer="Acme Imports LLC")],
+        "Documents": [doc("E-1-CI", "commercial_invoice", "entry", "E-1", "2024-03-05"),
+                      doc("E-1-PL", "packing_list", "entry", "E-1", "2024-03-05"),
+                      doc("E-1-BL", "bill_of_lading", "entry", "E-1", "2024-03-05"),
+                      doc("E-1-CO", "certificate_of_origin", "entry", "E-1", "2024-03-05", "VN")],
+    }
+
+
+def _fix(fac_row: dict, **kw) -> dict:
+    return {**fac_row, "name": kw.pop("name", fac_row["name"]), **kw}
+
+
+def _missing(cli) -> set[str]:
+    out = json.loads(cli("check", "--json").stdout)
+    return {f["message"] for e in out["entries"] for f in e["flags"] if f["code"] == "MISSING_EVIDENCE"}
+
+
+def _marked(ws) -> list:
+    return [c for row in ws.iter_rows() for c in row if c.fill.fgColor.rgb == ASK_FILL]
+
+
+def _headers(ws) -> dict[str, int]:
+    return {c.value: c.column for c in ws[1] if c.value}
+
+
+def _request_lines(wb) -> list[str]:
+    ws = wb["Request"]
+    start = next(r for r in range(1, ws.max_row + 1) if ws.cell(r, 1).value == "No.")
+    return [ws.cell(r, 2).value for r in range(start + 1, ws.max_row + 1) if ws.cell(r, 2).value]
+
+
+def answer_as_supplier(path, folder):
+    """Fill in every highlighted cell the supplier can answer, under the workbook's own headers,
+    and name the billet's maker instead of its origin. Returns the saved workbook's path."""
+    wb = load_workbook(path)
+    folder.mkdir()
+    for ws in wb.worksheets:
+        if ws.title in ("Request", "Instructions", "Lists"):
+            continue
+        head = {v: k for k, v in _headers(ws).items()}
+        for cell in _marked(ws):
+            column = head[cell.column]
+            if ws.title == "Documents":
+                doc_type = ws.cell(cell.row, _headers(ws)["doc_type"]).value
+                if doc_type is None:  # the billet's mill certificate: the supplier does not hold it
+                    continue
+                n = cell.row
+                cell.value = {"document_id": f"VN-DOC-{n}", "reference_no": f"No. {n}",
+                              "issuer": "Saigon Aluminium Co", "issued_on": date(2024, 3, 6),
+                              "file": f"scan-{n}.pdf"}[column]
+                if column == "file":
+                    (folder / f"scan-{n}.pdf").write_bytes(b"%PDF-1.4 scan " + str(n).encode())
+            elif column == "origin_country":
+                continue  # it bought the billet: it names its supplier below instead
+            elif column == "facility_id":
+                cell.value = "CN-BAISE-SM"
+            else:
+                cell.value = {"unit_value_usd": 4.2, "produced_on": date(2024, 2, 20),
+                              "started_on": date(2024, 2, 28), "address": "Lot 12, VSIP II, Binh Duong",
+                              "established_on": date(2009, 5, 1), "annual_capacity": 12_000_000,
+                              "capacity_unit": "kg", "bill_of_lading": "HLCUSGN2403051",
+                              "transport_mode": "sea", "arrived_on": date(2024, 4, 1)}[column]
+    companies, facilities, shipments = wb["Companies"], wb["Facilities"], wb["Shipments"]
+    _append(companies, {"company_id": "CN-BAISE", "name": "Baise Aluminium Smelting Co", "country": "CN"})
+    _append(facilities, {"facility_id": "CN-BAISE-SM", "name": "Baise smelter", "country": "China",
+                         "facility_type": "mill", "company_id": "CN-BAISE"})
+    _append(shipments, {"shipment_id": "IN-77", "lot_id": "B-1", "quantity": 1000,
+                        "from_facility_id": "CN-BAISE-SM", "to_facility_id": "VN-EXT",
+                        "shipped_on": date(2024, 2, 22), "arrived_on": date(2024, 2, 27)})
+    out = folder / "answered.xlsx"
+    wb.save(out)
+    return out
+
+
+def _append(ws, values: dict) -> None:
+    head = _headers(ws)
+    row = max((c.row for c in ws["A"] if c.value is not None), default=1) + 1
+    for name, value in values.items():
+        ws.cell(row, head[name], value)
+
+
+def test_a_request_answered_closes_its_items_and_names_the_next_tier(cli, env, tmp_path):
+    cli("import", write_book(tmp_path / "chain.xlsx", tier_one_chain()))
+    before = _missing(cli)
+    assert "process EXT-0412 has no production_record" in before
+    assert "shipment S-1 has no bill_of_lading, commercial_invoice" in before
+    assert "lot B-1 has no certificate_of_origin or mill_certificate" in before
+
+    out = cli("request", "--company", "VNCO", "--due", "2099-01-31", "-o", tmp_path / "request.xlsx").stdout
+    assert "Wrote request 1 to Saigon Aluminium Co" in out and "send back to Acme Imports LLC" in out
+    wb = load_workbook(tmp_path / "request.xlsx")
+    assert wb.sheetnames[:2] == ["Request", "Instructions"]
+    assert not {"Entries", "TradeMeasures", "Rulings"} & set(wb.sheetnames)
+    lines = _request_lines(wb)
+    assert ("Production record for process EXT-0412 (extrusion) at Binh Duong extrusion plant, "
+            "completed 2024-03-02") in lines
+    assert any(x.startswith("Bill of lading for shipment S-1 of lot P-1 (6063 profile, 950 kg) from Binh Duong "
+                            "extrusion plant to US-DC (United States)") for x in lines)
+    assert any(x.startswith("Where lot B-1 (6063 billet, 1,000 kg)") for x in lines)
+    assert "The value per unit in US dollars of lot P-1 (6063 profile, 950 kg) made or recorded at Binh Duong " \
+           "extrusion plant on 2024-03-02" in lines
+    front = {wb["Request"].cell(r, 1).value: wb["Request"].cell(r, 2).value for r in range(1, 9)}
+    assert front["Please answer by"].date() == date(2099, 1, 31)
+    assert front["Request number"] == 1
+    lots = wb["Lots"]
+    head = _headers(lots)
+    marked = {(lots.cell(c.row, head["lot_id"]).value, lots.cell(1, c.column).value) for c in _marked(lots)}
+    assert marked == {("B-1", "origin_country"), ("B-1", "facility_id"), ("B-1", "unit_value_usd"),
+                      ("P-1", "unit_value_usd")}
+
+    answered = answer_as_supplier(tmp_path / "request.xlsx", tmp_path / "returned")
+    dry = cli("import", answered, "--dry-run")
+    assert "This workbook answers request 1." in dry.stdout
+    assert "Would answer request 1 item" in dry.stdout and "not requested" not in dry.stderr
+    assert "Documents!2: the document requested for lot B-1 was left blank; row skipped" in dry.stderr
+    result = json.loads(cli("import", answered, "--json").stdout)
+    assert result["request_id"] == 1 and result["outside_changes"] == []
+    closed = {a["asked"] for a in result["answered"]}
+    assert ("Production record for process EXT-0412 (extrusion) at Binh Duong extrusion plant, "
+            "completed 2024-03-02") in closed
+
+    after = _missing(cli)
+    assert "process EXT-0412 has no production_record" not in after
+    assert not any(m.startswith("shipment S-1 ") for m in after)
+    assert "lot B-1 has no certificate_of_origin or mill_certificate" in after  # the second tier's to send
+
+    log = json.loads(cli("requests", "--json").stdout)["requests"]
+    assert len(log) == 1 and log[0]["supplier"]["id"] == "VNCO" and log[0]["entries"] == ["E-1"]
+    items = log[0]["items"]
+    still_open = [i for i in items if i["status"] != "answered"]
+    assert [(i["kind"], i["subject"]) for i in still_open] == [("document", "lot:B-1")]
+    assert all(i["answered_by_file"] == "answered.xlsx" for i in items if i["status"] == "answered")
+    assert {(i["kind"], i["subject"]) for i in items} >= {("document", "process:EXT-0412"),
+                                                          ("document", "shipment:S-1"), ("source", "lot:B-1"),
+                                                          ("fact", "lot:P-1"), ("fact", "process:EXT-0412")}
+    open_only = json.loads(cli("requests", "--open", "--json").stdout)["requests"]
+    assert [i["subject"] for i in open_only[0]["items"]] == ["lot:B-1"]
+
+    # The names the supplier added make the second tier's request possible.
+    out = cli("request", "--company", "CN-BAISE", "-o", tmp_path / "tier2.xlsx").stdout
+    assert "Wrote request 2 to Baise Aluminium Smelting Co" in out
+    tier2 = _request_lines(load_workbook(tmp_path / "tier2.xlsx"))
+    assert any(x.startswith("Certificate of origin or mill certificate for lot B-1 (6063 billet, 1,000 kg) made "
+                            "or recorded at Baise smelter") for x in tier2)
+    assert any(x.startswith("Bill of lading for shipment IN-77 of lot B-1") for x in tier2)
+    cli("audit", "verify")

@@ -129,8 +129,8 @@ def test_a_request_answered_closes_its_items_and_names_the_next_tier(cli, env, t
     assert any(x.startswith("Bill of lading for shipment S-1 of lot P-1 (6063 profile, 950 kg) from Binh Duong "
                             "extrusion plant to US-DC (United States)") for x in lines)
     assert any(x.startswith("Where lot B-1 (6063 billet, 1,000 kg)") for x in lines)
-    assert "The value per unit in US dollars of lot P-1 (6063 profile, 950 kg) made or recorded at Binh Duong " \
-           "extrusion plant on 2024-03-02" in lines
+    assert "Lot P-1 (6063 profile, 950 kg) made at Binh Duong extrusion plant on 2024-03-02: the value per unit " \
+           "in US dollars" in lines
     front = {wb["Request"].cell(r, 1).value: wb["Request"].cell(r, 2).value for r in range(1, 9)}
     assert front["Please answer by"].date() == date(2099, 1, 31)
     assert front["Request number"] == 1
@@ -172,7 +172,154 @@ def test_a_request_answered_closes_its_items_and_names_the_next_tier(cli, env, t
     out = cli("request", "--company", "CN-BAISE", "-o", tmp_path / "tier2.xlsx").stdout
     assert "Wrote request 2 to Baise Aluminium Smelting Co" in out
     tier2 = _request_lines(load_workbook(tmp_path / "tier2.xlsx"))
-    assert any(x.startswith("Certificate of origin or mill certificate for lot B-1 (6063 billet, 1,000 kg) made "
-                            "or recorded at Baise smelter") for x in tier2)
+    assert any(x.startswith("Certificate of origin or mill certificate for lot B-1 (6063 billet, 1,000 kg) "
+                            "received or recorded at Baise smelter") for x in tier2)
     assert any(x.startswith("Bill of lading for shipment IN-77 of lot B-1") for x in tier2)
     cli("audit", "verify")
+
+
+def two_supplier_chain() -> dict:
+    """Chinese billet smelted by one supplier, extruded in Vietnam by another, entered in the US.
+    Each supplier's names, prices and documents are its own."""
+    return {
+        "Companies": [{"company_id": "VNCO", "name": "Saigon Aluminium Co", "country": "VN"},
+                      {"company_id": "VN-SUB", "name": "Saigon Profiles Ltd", "country": "VN",
+                       "parent_company_id": "VNCO"},
+                      {"company_id": "CNCO", "name": "Guangxi Baise Smelting Co", "country": "CN"}],
+        "Facilities": [fac("CN-SML", "CN", "mill", company_id="CNCO", name="Baise smelter"),
+                       fac("VN-EXT", "VN", company_id="VN-SUB", name="Binh Duong extrusion plant"),
+                       fac("US-DC", "US", "warehouse")],
+        "Items": [item("ORE", description="bauxite"), item("BILLET", hts="7601.20", description="6063 billet"),
+                  item("PROFILE", hts="7604.29.1000", description="6063 profile")],
+        "Lots": [lot("ORE-9", "ORE", "CN-SML", 4000, "2024-01-02", "CN", 0.31415),
+                 lot("B-2", "BILLET", "CN-SML", 1000, "2024-01-20", value=2.71828),
+                 lot("P-2", "PROFILE", "VN-EXT", 950, "2024-03-02", value=4.5)],
+        "Processes": [proc("SM-1", "CN-SML", "smelting", "2024-01-20", "2024-01-10"),
+                      proc("EXT-2", "VN-EXT", "extrusion", "2024-03-02")],
+        "ProcessLots": [io("SM-1", "input", "ORE-9", 4000), io("SM-1", "output", "B-2", 1000),
+                        io("EXT-2", "input", "B-2", 1000), io("EXT-2", "output", "P-2", 950)],
+        "Shipments": [ship("S-CN", "B-2", 1000, "CN-SML", "VN-EXT", "2024-01-25", "2024-02-20"),
+                      ship("S-VN", "P-2", 950, "VN-EXT", "US-DC", "2024-03-05", "2024-04-01")],
+        "Entries": [entry("E-2", "P-2", 950, "2024-04-03", "7604.29.1000", "VN", importer="Acme Imports LLC",
+                          value_usd=4275)],
+        "Documents": [doc("CN-MC-777", "mill_certificate", "lot", "ORE-9", "2024-01-05", "CN"),
+                      {**doc("CN-INV-31", "commercial_invoice", "shipment", "S-CN", "2024-01-25"),
+                       "issuer": "Guangxi Baise Smelting Co", "reference_no": "GX-INV-0031"},
+                      {**doc("VN-INV-88", "commercial_invoice", "shipment", "S-VN", "2024-03-05"),
+                       "issuer": "Saigon Aluminium Co", "reference_no": "SA-INV-0088"}],
+    }
+
+
+def _every_text(path) -> str:
+    """Every cell value and note of every sheet, as one text to search."""
+    wb = load_workbook(path)
+    parts = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if c.value is not None:
+                    parts.append(str(c.value))
+                if c.comment:
+                    parts.append(c.comment.text)
+    return "\n".join(parts)
+
+
+def test_a_request_shows_one_supplier_nothing_of_another(cli, tmp_path):
+    cli("import", write_book(tmp_path / "chain.xlsx", two_supplier_chain()))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "vn.xlsx")
+    vn = _every_text(tmp_path / "vn.xlsx")
+    # its own part, subsidiaries' plants included: the plant, the profile lot, its process and papers
+    for own in ("Binh Duong extrusion plant", "Saigon Profiles Ltd", "P-2", "EXT-2", "VN-INV-88", "SA-INV-0088",
+                "4.5"):
+        assert own in vn, own
+    # nothing of the smelter's: names, plant, its process, its prices, its documents; no flags, no entries
+    for other in ("Guangxi", "Baise", "CN-SML", "CNCO", "SM-1", "ORE-9", "bauxite", "2.71828", "0.31415",
+                  "CN-MC-777", "CN-INV-31", "GX-INV-0031", "S-CN", "E-2", "4275", "MISSING_EVIDENCE",
+                  "UNTRACED", "ORIGIN_MISMATCH"):
+        assert other not in vn, other
+
+    cli("request", "--facility", "CN-SML", "-o", tmp_path / "cn.xlsx")
+    cn = _every_text(tmp_path / "cn.xlsx")
+    for own in ("Baise smelter", "B-2", "SM-1", "2.71828", "CN-INV-31", "S-CN"):
+        assert own in cn, own
+    # its customer's plant appears only as the id its shipment went to
+    for other in ("Saigon", "Binh Duong", "VNCO", "VN-SUB", "EXT-2", "P-2", "4.5", "VN-INV-88", "SA-INV-0088",
+                  "S-VN", "E-2", "4275"):
+        assert other not in cn, other
+
+
+def test_changes_to_rows_not_sent_are_listed_and_need_accepting(cli, env, tmp_path):
+    cli("import", write_book(tmp_path / "chain.xlsx", two_supplier_chain()))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "vn.xlsx")
+    wb = load_workbook(tmp_path / "vn.xlsx")
+    _append(wb["Lots"], {"lot_id": "B-2", "item_id": "BILLET", "facility_id": "CN-SML", "quantity": 900,
+                         "produced_on": date(2024, 1, 20)})  # the smelter's lot: not theirs to change
+    items = wb["Items"]
+    row = next(c.row for c in items["A"] if c.value == "PROFILE")
+    items.cell(row, _headers(items)["hts"], "7604.21.0000")  # the importer's catalogue
+    lots = wb["Lots"]
+    row = next(c.row for c in lots["A"] if c.value == "P-2")
+    lots.cell(row, _headers(lots)["quantity"], 940)  # their own lot, sent to them: a correction
+    wb.save(tmp_path / "back.xlsx")
+
+    dry = cli("import", tmp_path / "back.xlsx", "--dry-run")
+    outside = [line for line in dry.stderr.splitlines() if line.startswith("not requested:")]
+    assert outside == ["not requested: item PROFILE: hts: 7604291000 -> 7604210000 (not sent in request 1)",
+                       "not requested: lot B-2: quantity: 1000 -> 900; unit_value_usd: 2.71828 -> None "
+                       "(not sent in request 1)"]
+    assert "2 change(s) to rows not sent to the supplier (listed above): importing needs --accept-changes." \
+        in dry.stdout
+    before = counts(env)
+    refused = cli("import", tmp_path / "back.xlsx", code=1)
+    assert "answers request 1 but changes 2 row(s) that were not sent to the supplier; nothing was imported" \
+        in refused.stderr
+    assert "not requested: lot B-2: quantity: 1000 -> 900" in refused.stderr
+    assert counts(env) == before
+    accepted = json.loads(cli("import", tmp_path / "back.xlsx", "--accept-changes", "--json").stdout)
+    assert len(accepted["outside_changes"]) == 2 and accepted["batch_id"]
+    log = json.loads(cli("audit", "log", "--table", "lot", "--key", "B-2", "--json").stdout)
+    assert json.loads(log[-1]["after"])["quantity"] == "900"
+
+
+def test_an_ordinary_import_closes_what_it_answers_and_the_log_shows_overdue(cli, env, tmp_path):
+    from tracker.db import open_db, read_tx
+    from tracker.requests import list_requests
+
+    cli("import", write_book(tmp_path / "chain.xlsx", two_supplier_chain()))
+    cli("request", "--facility", "VN-EXT", "--entry", "E-2", "--due", date.today().isoformat(),
+        "-o", tmp_path / "vn.xlsx")
+    log = json.loads(cli("requests", "--json").stdout)["requests"]
+    asked = {(i["kind"], i["subject"]): i for i in log[0]["items"]}
+    assert ("document", "process:EXT-2") in asked and ("fact", "process:EXT-2") in asked
+    assert log[0]["supplier"] == {"type": "facility", "id": "VN-EXT", "name": "Binh Duong extrusion plant"}
+    # the importer receives the production record by e-mail and imports it in a workbook of its own
+    out = json.loads(cli("import", write_book(tmp_path / "pr.xlsx", {"Documents": [
+        doc("VN-PR-1", "production_record", "process", "EXT-2", "2024-03-03")]}), "--json").stdout)
+    assert [a["asked"] for a in out["answered"]] == [
+        "Production record for process EXT-2 (extrusion) at Binh Duong extrusion plant, completed 2024-03-02"]
+    assert out["request_id"] is None
+    after = json.loads(cli("requests", "--json").stdout)["requests"][0]["items"]
+    assert next(i for i in after if i["subject"] == "process:EXT-2" and i["kind"] == "document")["status"] \
+        == "answered"
+    assert json.loads(cli("requests", "--overdue", "--json").stdout) == {"requests": []}
+    engine = open_db(env)
+    with read_tx(engine) as conn:
+        later = list_requests(conn, overdue_only=True, today=date(2099, 1, 1))
+    engine.dispose()
+    assert later[0]["overdue"] and all(i["status"] == "overdue" for i in later[0]["items"])
+    assert "process:EXT-2" not in {i["subject"] for i in later[0]["items"] if i["kind"] == "document"}
+    table = cli("requests", "--open").stdout
+    assert "Binh Duong extrusion plant (VN-EXT)" in table and "open" in table
+    cli("audit", "verify")
+
+
+def test_request_errors(cli, tmp_path):
+    cli("import", write_book(tmp_path / "chain.xlsx", two_supplier_chain()))
+    assert "give exactly one of --company and --facility" in cli("request", "-o", tmp_path / "r.xlsx", code=2).stderr
+    assert "no company 'NOPE' in the database" in cli("request", "--company", "NOPE", "-o", tmp_path / "r.xlsx",
+                                                      code=1).stderr
+    err = cli("request", "--facility", "US-DC", "--entry", "E-2", "--due", "2000-01-01", "-o", tmp_path / "r.xlsx",
+              code=1).stderr
+    assert "is before today" in err
+    assert not (tmp_path / "r.xlsx").exists()
+    assert json.loads(cli("requests", "--json").stdout) == {"requests": []}

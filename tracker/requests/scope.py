@@ -226,12 +226,19 @@ def _asks(d: Determination, supplier: Supplier, plan: RequestPlan, lots: set[str
         return (f"shipment {sid} of {what} from {at(s.from_facility_id)} to {at(s.to_facility_id)}, "
                 f"shipped {s.shipped_on.isoformat()}")
 
-    words = {"lot": lambda x: lot_words(x) + (f" made or recorded at {at(chain.lots[x].facility_id)}"
-                                              + (f" on {chain.lots[x].produced_on.isoformat()}"
-                                                 if chain.lots[x].produced_on else "")),
-             "process": process_words, "shipment": shipment_words,
+    def placed_lot(x: str) -> str:
+        lt = chain.lots[x]
+        how = "made at" if x in chain.made_by else "received or recorded at"
+        when = f" on {lt.produced_on.isoformat()}" if lt.produced_on else ""
+        return f"{lot_words(x)} {how} {at(lt.facility_id)}{when}"
+
+    words = {"lot": placed_lot, "process": process_words, "shipment": shipment_words,
              "facility": lambda f: f"{chain.facilities[f].name} ({f})",
              "company": lambda c: f"{chain.companies[c].name} ({c})"}
+
+    def cap(text: str) -> str:
+        return text[:1].upper() + text[1:]
+
     asks: list[Ask] = []
     mine = {"company": companies, "facility": facs, "lot": lots, "process": procs,
             "shipment": {sid for sid, _ in ships}}
@@ -248,8 +255,8 @@ def _asks(d: Determination, supplier: Supplier, plan: RequestPlan, lots: set[str
                 row_of = {c: getattr(source, c) for c in facts[table]}
             for column, phrase in facts[table].items():
                 if row_of[column] is None:
-                    asks.append(Ask("fact", table, ident, column, f"{phrase[:1].upper()}{phrase[1:]} "
-                                    f"of {words[table](ident)}", _TABLE_SHEET[table], column))
+                    asks.append(Ask("fact", table, ident, column, f"{cap(words[table](ident))}: {phrase}",
+                                    _TABLE_SHEET[table], column))
     # Where the chain continues upstream of this supplier.
     for x in sorted(lots):
         o = d.origins[x]

@@ -264,7 +264,7 @@ def _asks(d: Determination, supplier: Supplier, plan: RequestPlan, lots: set[str
             asks.append(Ask("source", "lot", x, "origin_country",
                             f"Where {words['lot'](x)} came from: if you made it from materials of your own, "
                             "give the country in origin_country; if you bought it, name your supplier "
-                            "(see 'If you bought it' below)", "Lots", "origin_country"))
+                            "(see 'If you bought it' above)", "Lots", "origin_country"))
     # Documents the evidence rules require, as MISSING_EVIDENCE computes them.
     for (kind, ident), types in sorted(missing.items()):
         if ident not in mine.get(kind, ()):
@@ -274,4 +274,5 @@ def _asks(d: Determination, supplier: Supplier, plan: RequestPlan, lots: set[str
             tail = ". If you bought this lot, ask your supplier for it" if kind == "lot" else ""
             asks.append(Ask("document", kind, ident, detail, f"{doc_words(detail)} for {words[kind](ident)}{tail}",
                             "Documents"))
-    return asks
+    order = {"document": 0, "fact": 1, "source": 2}  # as the Request sheet lists them: papers first
+    return sorted(asks, key=lambda a: order[a.kind])

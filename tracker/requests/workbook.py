@@ -32,6 +32,8 @@ _HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
 _WHITE = Font(bold=True, color="FFFFFF")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _THIN = Border(bottom=Side(style="thin", color="BFBFBF"))
+_EDGE = Side(style="thin", color="BF8F00")
+_BOX = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)  # rows of yellow cells stay apart
 # The Documents columns a supplier fills in for a requested document.
 _DOC_ANSWER = ("document_id", "reference_no", "issuer", "issued_on", "file")
 _KEYS = {"Companies": "company", "Facilities": "facility", "Items": "item", "Lots": "lot",
@@ -40,6 +42,7 @@ _KEYS = {"Companies": "company", "Facilities": "facility", "Items": "item", "Lot
 
 def _mark(cell, text: str) -> None:
     cell.fill = _ASK_FILL
+    cell.border = _BOX
     cell.comment = Comment(text, "request", width=300, height=110)
 
 
@@ -65,6 +68,10 @@ def write_request_workbook(path: Path, plan: RequestPlan, number: int, sent_on: 
     _front_sheet(wb, plan, places, number, sent_on, due_on, send_to)
     for name in SUPPLIER_SHEETS:  # prints as legibly as the Instructions
         ws = wb[name]
+        for i, column in enumerate(ws.iter_cols(min_row=2, max_row=max(ws.max_row, 2)), start=1):
+            longest = max((len(str(c.value)) for c in column if c.value is not None), default=0)
+            letter = get_column_letter(i)
+            ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(48, longest + 2))
         ws.page_setup.orientation = "landscape"
         ws.page_setup.fitToWidth = 1
         ws.page_setup.fitToHeight = 0
@@ -82,8 +89,12 @@ def _place(wb, ask: Ask, where_row: dict, docs, doc_spec, doc_col: dict, next_do
         types = ask.detail.split("|")
         write_row(docs, r, doc_spec, {"doc_type": types[0] if len(types) == 1 else None,
                                       "covers_type": ask.subject_type, "covers_id": ask.subject_id})
-        for column in _DOC_ANSWER + (("doc_type",) if len(types) > 1 else ()):
+        certificate = {"certificate_of_origin", "mill_certificate"} & set(types)
+        for column in _DOC_ANSWER + (("doc_type",) if len(types) > 1 else ()) + (
+                ("stated_origin",) if certificate else ()):
             note = {"document_id": "Your number for this document (any id, unique).",
+                    "stated_origin": "The country of origin the certificate states (for a mill certificate, "
+                                     "the country where the metal was melted or smelted).",
                     "file": "The scanned file's name; put the file in the same folder as this workbook.",
                     "doc_type": f"Pick one: {', '.join(types)}."}.get(column, "Fill in from the document.")
             _mark(docs.cell(row=r, column=doc_col[column]), f"Requested: {doc_words(ask.detail)}. {note}")
@@ -98,6 +109,29 @@ def _place(wb, ask: Ask, where_row: dict, docs, doc_spec, doc_col: dict, next_do
         _mark(ws.cell(row=r, column=fcol), "If you bought this lot: your supplier's facility_id "
               "(add it on the Facilities sheet).")
     return f"{ask.sheet}!{get_column_letter(col)}{r}"
+
+
+def _sections(asks: list[Ask], places: list[str]) -> list[tuple[str, list[tuple[str, str, str]]]]:
+    """The Request sheet's list: (heading, [(numbers, words, place)]). Facts about one record
+    make one line ("4-7"), so a plant's four missing details read as one request."""
+    docs, facts, sources = [], [], []
+    n = 0
+    for ask, place in zip(asks, places):
+        n += 1
+        if ask.kind == "document":
+            docs.append((str(n), ask.text, place))
+        elif ask.kind == "source":
+            sources.append((str(n), ask.text, place))
+        else:
+            subject, _, phrase = ask.text.partition(": ")
+            if facts and facts[-1][3] == (ask.subject_type, ask.subject_id):
+                first, _, _ = facts[-1][0].partition("-")
+                facts[-1] = (f"{first}-{n}", f"{facts[-1][1]}; {phrase}", facts[-1][2], facts[-1][3])
+            else:
+                facts.append((str(n), f"{subject}: {phrase}", place, (ask.subject_type, ask.subject_id)))
+    return [("Documents to send", docs),
+            ("Details missing from your records", [f[:3] for f in facts]),
+            ("Where your materials came from", sources)]
 
 
 def _front_sheet(wb, plan: RequestPlan, places: list[str], number: int, sent_on: date, due_on: date,
@@ -122,6 +156,8 @@ def _front_sheet(wb, plan: RequestPlan, places: list[str], number: int, sent_on:
         ws.cell(row=r, column=1, value=label).font = bold
         c = ws.cell(row=r, column=2, value=value)
         c.alignment = Alignment(horizontal="left")
+        if label == "Please answer by":
+            c.font = Font(bold=True, color="C00000")
         if isinstance(value, date):
             c.number_format = "yyyy-mm-dd"
         if isinstance(value, str):
@@ -149,32 +185,39 @@ def _front_sheet(wb, plan: RequestPlan, places: list[str], number: int, sent_on:
                       "facility_id on the Lots sheet, and add the delivery on the Shipments sheet (from your "
                       "supplier's plant to yours). Attach your supplier's mill certificate or certificate of "
                       "origin if you have it; if not, we will ask your supplier for it."))
-    texts.append(("What not to send", "Only your own records. You do not need to fill in the other sheets."))
+    texts.append(("What else", "Send only your own records. A sheet with nothing highlighted needs nothing "
+                                "from you, unless something on it is wrong."))
     for label, text in texts:
         ws.cell(row=r, column=1, value=label).font = bold
         ws.cell(row=r, column=1).alignment = _WRAP
         c = ws.cell(row=r, column=2, value=text)
         c.alignment = _WRAP
-        ws.row_dimensions[r].height = 15 * sum(-(-len(line) // 88) or 1 for line in text.split("\n"))
+        ws.row_dimensions[r].height = 15 * sum(-(-len(line) // 100) or 1 for line in text.split("\n"))
         r += 1
     r += 1
     for i, title in enumerate(("No.", "What we need", "Fill in at"), start=1):
         c = ws.cell(row=r, column=i, value=title)
         c.fill, c.font = _HEAD_FILL, _WHITE
     first = r
-    for n, (ask, place) in enumerate(zip(plan.asks, places), start=1):
+    for title, lines in _sections(plan.asks, places):
+        if not lines:
+            continue
         r += 1
-        ws.cell(row=r, column=1, value=n).alignment = Alignment(horizontal="left", vertical="top")
-        c = ws.cell(row=r, column=2, value=ask.text)
-        c.alignment, c.data_type = _WRAP, "s"
-        sheet, cell = place.split("!")
-        link = ws.cell(row=r, column=3, value=f"{sheet}, row {cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}")
-        link.hyperlink = f"#{quote_sheetname(sheet)}!{cell}"
-        link.font = Font(color="0563C1", underline="single")
-        link.alignment = Alignment(vertical="top")
-        ws.row_dimensions[r].height = 15 * max(1, -(-len(ask.text) // 88))
-        for col in (1, 2, 3):
-            ws.cell(row=r, column=col).border = _THIN
+        ws.cell(row=r, column=2, value=title).font = Font(bold=True, size=12)
+        ws.row_dimensions[r].height = 22
+        for numbers, text, place in lines:
+            r += 1
+            ws.cell(row=r, column=1, value=numbers).alignment = Alignment(horizontal="left", vertical="top")
+            c = ws.cell(row=r, column=2, value=text)
+            c.alignment, c.data_type = _WRAP, "s"
+            sheet, cell = place.split("!")
+            link = ws.cell(row=r, column=3, value=f"{sheet}, row {cell.lstrip('ABCDEFGHIJKLMNOPQRSTUVWXYZ')}")
+            link.hyperlink = f"#{quote_sheetname(sheet)}!{cell}"
+            link.font = Font(color="0563C1", underline="single")
+            link.alignment = Alignment(vertical="top")
+            ws.row_dimensions[r].height = 15 * max(1, -(-len(text) // 100))
+            for col in (1, 2, 3):
+                ws.cell(row=r, column=col).border = _THIN
     ws.freeze_panes = None
     ws.print_title_rows = f"{first}:{first}"
     ws.page_setup.orientation = "landscape"

@@ -3,6 +3,7 @@ asking, returned workbooks closing what they answer, and changes nobody asked fo
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import date
 
@@ -158,6 +159,7 @@ def test_a_request_answered_closes_its_items_and_names_the_next_tier(cli, env, t
 
     log = json.loads(cli("requests", "--json").stdout)["requests"]
     assert len(log) == 1 and log[0]["supplier"]["id"] == "VNCO" and log[0]["entries"] == ["E-1"]
+    assert log[0]["file_sha256"] == hashlib.sha256((tmp_path / "request.xlsx").read_bytes()).hexdigest()
     items = log[0]["items"]
     still_open = [i for i in items if i["status"] != "answered"]
     assert [(i["kind"], i["subject"]) for i in still_open] == [("document", "lot:B-1")]
@@ -176,6 +178,18 @@ def test_a_request_answered_closes_its_items_and_names_the_next_tier(cli, env, t
                             "received or recorded at Baise smelter") for x in tier2)
     assert any(x.startswith("Bill of lading for shipment IN-77 of lot B-1") for x in tier2)
     cli("audit", "verify")
+
+    # The review workbook's Due diligence sheet: what was asked of whom, when, and what came back.
+    cli("report", "--entry", "E-1", "-o", tmp_path / "evidence.xlsx")
+    sheet = load_workbook(tmp_path / "evidence.xlsx")["Due diligence"]
+    rows = [dict(zip([c.value for c in sheet[1]], [c.value for c in row])) for row in sheet.iter_rows(min_row=2)]
+    production = next(r for r in rows if r["Asked for"].startswith("Production record for process EXT-0412"))
+    assert production["Supplier"] == "Saigon Aluminium Co (company VNCO)"
+    assert production["Status"] == "answered" and production["Answered by file"] == "answered.xlsx"
+    assert production["Sent"].date() == date.today() and production["Due"].date() == date(2099, 1, 31)
+    assert production["Request file"].startswith("request.xlsx (SHA-256 ")
+    mill = [r for r in rows if r["Asked for"].startswith("Certificate of origin or mill certificate for lot B-1")]
+    assert [(r["Request"], r["Status"]) for r in mill] == [(1, "open"), (2, "open")]
 
 
 def two_supplier_chain() -> dict:
@@ -321,5 +335,26 @@ def test_request_errors(cli, tmp_path):
     err = cli("request", "--facility", "US-DC", "--entry", "E-2", "--due", "2000-01-01", "-o", tmp_path / "r.xlsx",
               code=1).stderr
     assert "is before today" in err
+    assert not (tmp_path / "r.xlsx").exists()
+    assert json.loads(cli("requests", "--json").stdout) == {"requests": []}
+
+
+def test_nothing_missing_writes_no_request(cli, tmp_path):
+    from tests.chains import documented
+
+    data = documented(two_supplier_chain())
+    for f in data["Facilities"]:
+        f.update(address="1 Road", established_on=date(2001, 1, 1), annual_capacity=10**7, capacity_unit="kg")
+    for c in data["Companies"]:
+        c["address"] = "1 Road"
+    for s in data["Shipments"]:
+        s["arrived_on"] = s["arrived_on"] or s["shipped_on"]
+    for p in data["Processes"]:
+        p["started_on"] = p["started_on"] or p["completed_on"]
+    for lt in data["Lots"]:
+        lt["unit_value_usd"] = lt["unit_value_usd"] or 1
+    cli("import", write_book(tmp_path / "chain.xlsx", data))
+    out = cli("request", "--company", "VNCO", "-o", tmp_path / "r.xlsx").stdout
+    assert out.startswith("Nothing is missing from company VNCO (Saigon Aluminium Co)'s part of entries E-2")
     assert not (tmp_path / "r.xlsx").exists()
     assert json.loads(cli("requests", "--json").stdout) == {"requests": []}

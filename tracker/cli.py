@@ -364,11 +364,15 @@ def request(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE
         due_on = date.fromisoformat(due) if due else None
     except ValueError:
         raise typer.BadParameter(f"--due {due!r} is not a date (YYYY-MM-DD)") from None
-    from .requests import send_request
+    from .requests import NothingToAsk, send_request
 
     with user_errors():
-        sent = send_request(_open(db), output, company=company, facility=facility, entries=entry, due=due_on,
-                            contact=contact, actor=actor)
+        try:
+            sent = send_request(_open(db), output, company=company, facility=facility, entries=entry, due=due_on,
+                                contact=contact, actor=actor)
+        except NothingToAsk as exc:
+            typer.echo(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            return
     typer.echo(f"Wrote request {sent['id']} to {sent['supplier_name']} ({len(sent['items'])} item(s), "
                f"due {sent['due_on'].isoformat()}, send back to {sent['contact']}) to {output}")
 

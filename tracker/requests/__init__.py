@@ -7,6 +7,6 @@
 - `due_diligence`: the rows of the review workbook's "Due diligence" sheet.
 """
 
-from .log import DEFAULT_DAYS, Sent, list_requests, send_request
+from .log import DEFAULT_DAYS, NothingToAsk, Sent, list_requests, send_request
 
-__all__ = ["send_request", "list_requests", "Sent", "DEFAULT_DAYS"]
+__all__ = ["send_request", "list_requests", "Sent", "DEFAULT_DAYS", "NothingToAsk"]

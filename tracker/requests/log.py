@@ -25,9 +25,13 @@ from ..models import table_for
 from .scope import find_supplier, plan_request
 from .workbook import write_request_workbook
 
-__all__ = ["Sent", "send_request", "list_requests", "DEFAULT_DAYS"]
+__all__ = ["Sent", "send_request", "list_requests", "DEFAULT_DAYS", "NothingToAsk"]
 
 DEFAULT_DAYS = 30
+
+
+class NothingToAsk(TrackerError):
+    """The supplier's part of the chain lacks nothing: no request is written or logged."""
 
 
 class Sent(dict):
@@ -52,7 +56,7 @@ def send_request(engine: Engine, path: str | os.PathLike, *, company: str | None
         supplier = find_supplier(d, company, facility)
         plan = plan_request(d, supplier, entries)
         if not plan.asks:
-            raise TrackerError(f"nothing is missing from {supplier.kind} {supplier.id} ({supplier.name})'s "
+            raise NothingToAsk(f"nothing is missing from {supplier.kind} {supplier.id} ({supplier.name})'s "
                                f"part of entries {', '.join(plan.entries)}: no request written")
         number = (conn.execute(select(func.max(requests.c.id))).scalar() or 0) + 1
         send_to = contact or ", ".join(plan.importers) or actor

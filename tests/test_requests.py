@@ -358,3 +358,23 @@ def test_nothing_missing_writes_no_request(cli, tmp_path):
     assert out.startswith("Nothing is missing from company VNCO (Saigon Aluminium Co)'s part of entries E-2")
     assert not (tmp_path / "r.xlsx").exists()
     assert json.loads(cli("requests", "--json").stdout) == {"requests": []}
+
+
+def test_a_lot_placed_at_its_makers_plant_answers_where_it_came_from(cli, tmp_path):
+    """Naming the maker in the lot's facility_id is enough, without the delivery; a workbook
+    answering a request this database never sent is imported as an ordinary one."""
+    cli("import", write_book(tmp_path / "chain.xlsx", tier_one_chain()))
+    cli("request", "--facility", "VN-EXT", "-o", tmp_path / "request.xlsx")
+    wb = load_workbook(tmp_path / "request.xlsx")
+    lots = wb["Lots"]
+    row = next(c.row for c in lots["A"] if c.value == "B-1")
+    lots.cell(row, _headers(lots)["facility_id"], "CN-BAISE-SM")
+    _append(wb["Facilities"], {"facility_id": "CN-BAISE-SM", "name": "Baise smelter", "country": "CN",
+                               "facility_type": "mill"})
+    wb["Request"]["B7"] = 41
+    wb.save(tmp_path / "back.xlsx")
+    out = cli("import", tmp_path / "back.xlsx", "--json")
+    result = json.loads(out.stdout)
+    assert [a["asked"][:12] for a in result["answered"]] == ["Where lot B-"]
+    assert "Request: the workbook answers request 41, which this database has no record of" in out.stderr
+    assert result["request_id"] is None

@@ -76,6 +76,17 @@ class Determination:
             self._index = MeasureIndex(self.measures)
         return self._index
 
+    def lines(self, entries: list[str] | None = None) -> list[Any]:
+        """Every entry line, or the lines of the entries named; NotFound for one not in the database."""
+        rows = self.chain.entries
+        if entries:
+            known = {e.entry_number for e in rows}
+            for number in entries:
+                if number not in known:
+                    raise NotFound(f"no entry {number!r} in the database")
+            rows = [e for e in rows if e.entry_number in set(entries)]
+        return rows
+
     def entry(self, e: Any) -> EntryResult:
         chain, origins = self.chain, self.origins
         lot_origin = origins[e.lot_id]
@@ -102,14 +113,7 @@ def determine(conn: Connection, evidence_store: Path | None = None) -> Determina
 def _selected(conn: Connection, entries: list[str] | None,
               evidence_store: Path | None) -> tuple[Determination, list[Any]]:
     d = determine(conn, evidence_store)
-    rows = d.chain.entries
-    if entries:
-        known = {e.entry_number for e in rows}
-        for number in entries:
-            if number not in known:
-                raise NotFound(f"no entry {number!r} in the database")
-        rows = [e for e in rows if e.entry_number in set(entries)]
-    return d, rows
+    return d, d.lines(entries)
 
 
 def check(conn: Connection, entries: list[str] | None = None,

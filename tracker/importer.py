@@ -130,7 +130,7 @@ def import_path(engine: Engine, path: str | os.PathLike, *, actor: str | None = 
                      for s, p in zip(sheets, plan) if s.rows]
         result = ImportResult(source.name, source.sha256, dry_run, None, summaries, warnings.items)
         review = returns.review(conn, returned, [(s.spec.table, p.inserts, p.updates)
-                                                 for s, p in zip(sheets, plan)])
+                                                 for s, p in zip(sheets, plan)], result.warnings)
         result.request_id = review.request_id
         result.outside_changes, result.answered = review.outside, review.answered
         if dry_run or not result.changed_anything:

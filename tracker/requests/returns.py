@@ -26,7 +26,7 @@ import orjson
 from sqlalchemy import Connection, select
 
 from .. import audit
-from ..findings import Collector, TrackerError
+from ..findings import Collector, Finding, TrackerError
 from ..models import table_for
 from ..sources import Source, fold_name
 
@@ -150,10 +150,12 @@ def _answered(state: _State, item: Any, facilities: set[str]) -> bool:
 
 
 def review(conn: Connection, returned: ReturnedRequest | None,
-           changes: Iterable[tuple[str, list[dict], list[tuple[dict, dict]]]]) -> Review:
+           changes: Iterable[tuple[str, list[dict], list[tuple[dict, dict]]]],
+           warnings: list[Finding] | None = None) -> Review:
     """What an import would answer, and for a returned request, what it changes outside it.
 
-    `changes`: per table, the rows the import inserts and the (old, new) rows it updates."""
+    `changes`: per table, the rows the import inserts and the (old, new) rows it updates.
+    A request number this database has no record of is warned about in `warnings`."""
     changes = list(changes)
     out = Review(returned.number if returned else None)
     requests, items = table_for("supply_request"), table_for("request_item")
@@ -161,6 +163,12 @@ def review(conn: Connection, returned: ReturnedRequest | None,
     if returned:
         sent = conn.execute(select(requests).where(requests.c.id == returned.number)).first()
         out.known = sent is not None
+        if not out.known:
+            out.request_id = None
+        if not out.known and warnings is not None:
+            warnings.append(Finding("UNKNOWN_REQUEST", "warning", f"the workbook answers request "
+                                    f"{returned.number}, which this database has no record of: it is "
+                                    "imported as an ordinary workbook", sheet="Request"))
     if sent is not None:
         allowed = {t: set(keys) for t, keys in sent.rows.items()}
         for table, _, updates in changes:

@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from decimal import Decimal
 from functools import cache
 from typing import Any
 
 from ..audit import row_key
-from ..canonical import decimal_text
 from ..determination import Determination
 from ..findings import NotFound, TrackerError
+from ..flags import _qty as quantity_text  # 2400000 -> '2,400,000': one wording everywhere
 from ..flags import missing_documents
 from ..schemas import schema_path
 from ..values import country_name
@@ -129,24 +128,11 @@ def doc_words(types: str) -> str:
     return words[:1].upper() + words[1:]
 
 
-def _qty(q: Decimal | None, unit: str | None) -> str:
-    if q is None:
-        return ""
-    whole, _, frac = decimal_text(Decimal(q)).partition(".")
-    return f"{int(whole):,}" + (f".{frac}" if frac else "") + (f" {unit}" if unit else "")
-
-
 def plan_request(d: Determination, supplier: Supplier, entries: list[str] | None = None) -> RequestPlan:
     """The rows to pre-fill and the things to ask, over the entries named (default: every
     entry whose upstream touches the supplier)."""
     chain, S = d.chain, supplier.facilities
-    lines = chain.entries
-    if entries:
-        known = {e.entry_number for e in lines}
-        for n in entries:
-            if n not in known:
-                raise NotFound(f"no entry {n!r} in the database")
-        lines = [e for e in lines if e.entry_number in set(entries)]
+    lines = d.lines(entries)
     lots: set[str] = set()
     procs: set[str] = set()
     ships: dict[tuple[str, str], Any] = {}
@@ -212,7 +198,7 @@ def _asks(d: Determination, supplier: Supplier, plan: RequestPlan, lots: set[str
     def lot_words(x: str) -> str:
         lt = chain.lots[x]
         item = chain.items[lt.item_id]
-        return f"lot {x} ({item.description}, {_qty(lt.quantity, item.unit)})"
+        return f"lot {x} ({item.description}, {quantity_text(lt.quantity)} {item.unit})"
 
     def process_words(p: str) -> str:
         pr = chain.processes[p]

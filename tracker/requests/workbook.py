@@ -145,8 +145,11 @@ def _front_sheet(wb, plan: RequestPlan, places: list[str], number: int, sent_on:
     ws.cell(row=r, column=1, value="Request for supply-chain records").font = Font(bold=True, size=14)
     r += 2
     s = plan.supplier
+    to = s.name
+    if s.kind == "facility" and plan.rows.get("Companies"):  # a plant is addressed with its operator
+        to += ", " + ", ".join(c["name"] for c in plan.rows["Companies"])
     header = [
-        ("To", s.name),
+        ("To", to),
         ("Please answer by", due_on),
         ("Send it back to", send_to),
         ("Sent on", sent_on),

@@ -147,7 +147,7 @@ def test_a_request_answered_closes_its_items_and_names_the_next_tier(cli, env, t
     assert "Would answer request 1 item" in dry.stdout and "not requested" not in dry.stderr
     assert "Documents!2: the document requested for lot B-1 was left blank; row skipped" in dry.stderr
     result = json.loads(cli("import", answered, "--json").stdout)
-    assert result["request_id"] == 1 and result["outside_changes"] == []
+    assert result["request_id"] == 1 and result["outside_changes"] == [] and result["corrected"] == []
     closed = {a["asked"] for a in result["answered"]}
     assert ("Production record for process EXT-0412 (extrusion) at Binh Duong extrusion plant, "
             "completed 2024-03-02") in closed
@@ -283,6 +283,7 @@ def test_changes_to_rows_not_sent_are_listed_and_need_accepting(cli, env, tmp_pa
                        "(not sent in request 1)"]
     assert "2 change(s) to rows not sent to the supplier (listed above): importing needs --accept-changes." \
         in dry.stdout
+    assert "Corrected by the supplier: lot P-2: quantity: 950 -> 940" in dry.stdout
     before = counts(env)
     refused = cli("import", tmp_path / "back.xlsx", code=1)
     assert "answers request 1 but changes 2 row(s) that were not sent to the supplier; nothing was imported" \

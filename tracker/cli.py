@@ -154,6 +154,8 @@ def import_(path: Annotated[Path, typer.Argument(help="A supplier workbook (.xls
         typer.echo(f"{result.files_stored} document file(s) stored in the evidence store.")
     if result.request_id is not None:
         typer.echo(f"This workbook answers request {result.request_id}.")
+    for change in result.corrected:
+        typer.echo(f"Corrected by the supplier: {change}")
     for a in result.answered:
         typer.echo(f"{'Would answer' if dry_run else 'Answered'} request {a['request']} item {a['item']}: "
                    f"{a['asked']}")

@@ -68,6 +68,7 @@ class ImportResult:
     files_stored: int = 0
     request_id: int | None = None  # the request this workbook answers, when it is a returned one
     outside_changes: list[str] = field(default_factory=list)  # its changes to rows not sent
+    corrected: list[str] = field(default_factory=list)  # values of rows sent that it replaces
     answered: list[dict] = field(default_factory=list)  # request items this import answers
 
     @property
@@ -79,7 +80,8 @@ class ImportResult:
                 "batch_id": self.batch_id, "files_stored": self.files_stored,
                 "sheets": [vars(s) for s in self.sheets],
                 "warnings": [w.to_dict() for w in self.warnings], "request_id": self.request_id,
-                "outside_changes": self.outside_changes, "answered": self.answered}
+                "outside_changes": self.outside_changes, "corrected": self.corrected,
+                "answered": self.answered}
 
 
 @dataclass
@@ -133,6 +135,7 @@ def import_path(engine: Engine, path: str | os.PathLike, *, actor: str | None = 
                                                  for s, p in zip(sheets, plan)], result.warnings)
         result.request_id = review.request_id
         result.outside_changes, result.answered = review.outside, review.answered
+        result.corrected = review.corrected
         if dry_run or not result.changed_anything:
             return result
         if review.outside and not accept_changes:

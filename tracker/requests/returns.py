@@ -35,6 +35,7 @@ __all__ = ["ReturnedRequest", "read_returned", "Review", "review", "close_answer
 _REQUEST_SHEET = "request"  # fold_name of workbook.REQUEST_SHEET
 _NUMBER_LABEL = "request number"
 _PLACEHOLDER_KEEP = {"doc_type", "covers_type", "covers_id"}
+_PROVENANCE = {"batch_id", "source_sheet", "source_row", "extra"}
 
 
 class UnrequestedChanges(TrackerError):
@@ -94,6 +95,7 @@ class Review:
     request_id: int | None = None
     known: bool = False  # the request is in this database's log
     outside: list[str] = field(default_factory=list)  # changes to rows not sent, in words
+    corrected: list[str] = field(default_factory=list)  # values of rows sent that it replaces, in words
     answered: list[dict] = field(default_factory=list)  # items this import answers
 
 
@@ -171,14 +173,24 @@ def review(conn: Connection, returned: ReturnedRequest | None,
                                     "imported as an ordinary workbook", sheet="Request"))
     if sent is not None:
         allowed = {t: set(keys) for t, keys in sent.rows.items()}
+        asked = {(it.subject_type, it.subject_id, col) for it in conn.execute(
+                     select(items).where(items.c.request_id == sent.id))
+                 for col in ((it.detail, "facility_id") if it.kind == "source" else (it.detail,))}
         for table, _, updates in changes:
             for old, new in updates:
                 key = audit.row_key(table, new)
-                if key in allowed.get(table, ()):
+                label = f"{table} {' / '.join(map(str, orjson.loads(key)))}"
+                if key not in allowed.get(table, ()):
+                    what = audit.describe("update", audit.row_json(old), audit.row_json(new))
+                    out.outside.append(f"{label}: {what} (not sent in request {sent.id})")
                     continue
-                what = audit.describe("update", audit.row_json(old), audit.row_json(new))
-                out.outside.append(f"{table} {' / '.join(map(str, orjson.loads(key)))}: {what} "
-                                   f"(not sent in request {sent.id})")
+                # A value the supplier had given before and now replaces: shown, not refused.
+                first = orjson.loads(key)[0]
+                was = {k: v for k, v in old.items()
+                       if v is not None and k not in _PROVENANCE and (table, first, k) not in asked}
+                now = {k: new.get(k) for k in was}
+                if was != now:
+                    out.corrected.append(f"{label}: {audit.describe('update', audit.row_json(was), audit.row_json(now))}")
     open_items = conn.execute(select(items).where(items.c.status == "open")
                               .order_by(items.c.request_id, items.c.item_no)).fetchall()
     if not open_items or not any(ins or upd for _, ins, upd in changes):

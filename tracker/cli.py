@@ -396,7 +396,8 @@ def requests(open_: Annotated[bool, typer.Option("--open", help="Only items stil
         _print_json({"requests": log})
         return
     if not log:
-        typer.echo("No requests" + (" with open items." if open_ or overdue else " yet: see tracker request."))
+        typer.echo("No overdue request items." if overdue else "No open request items." if open_ else
+                   "No requests yet: see tracker request.")
         return
     from rich.table import Table
 

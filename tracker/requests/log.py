@@ -19,11 +19,8 @@ from sqlalchemy import Connection, Engine, func, select
 from .. import audit
 from ..canonical import file_sha256
 from ..db import evidence_dir, write_tx
-from ..determination import determine
 from ..findings import TrackerError
 from ..models import table_for
-from .scope import find_supplier, plan_request
-from .workbook import write_request_workbook
 
 __all__ = ["Sent", "send_request", "list_requests", "DEFAULT_DAYS", "NothingToAsk"]
 
@@ -43,6 +40,11 @@ def send_request(engine: Engine, path: str | os.PathLike, *, company: str | None
                  contact: str | None = None, actor: str | None = None, today: date | None = None) -> Sent:
     """Write the request workbook for one supplier to `path` and log it, in one transaction:
     the file is in place only if the log holds it."""
+    # Imported here: the log and every import need none of the determination or openpyxl.
+    from ..determination import determine
+    from .scope import find_supplier, plan_request
+    from .workbook import write_request_workbook
+
     path = Path(path)
     today = today or date.today()
     due = due or today + timedelta(days=DEFAULT_DAYS)

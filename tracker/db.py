@@ -27,7 +27,7 @@ from . import models
 from .findings import TrackerError
 
 __all__ = ["DEFAULT_URL", "resolve_url", "make_engine", "open_db", "write_tx", "read_tx", "evidence_dir",
-           "safe_url", "schema_version"]
+           "with_evidence", "safe_url", "schema_version"]
 
 DEFAULT_URL = "sqlite:///tracker.db"
 _WRITE_LOCK_KEY = 0x7472_6163  # "trac": the advisory lock every PostgreSQL writer takes
@@ -206,10 +206,15 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 def evidence_dir(engine: Engine) -> Path:
     """Where registered document files are kept, by SHA-256.
 
-    `TRACKER_EVIDENCE` if set; else beside a SQLite file (`tracker.db` ->
-    `tracker-evidence/`); else `tracker-evidence/` in the current folder
-    (a team on PostgreSQL points TRACKER_EVIDENCE at a shared folder).
+    The folder the engine was given (`with_evidence`, as `Tracker(evidence=)`
+    does); else `TRACKER_EVIDENCE` if set; else beside a SQLite file
+    (`tracker.db` -> `tracker-evidence/`); else `tracker-evidence/` in the
+    current folder (a team on PostgreSQL points TRACKER_EVIDENCE at a shared
+    folder).
     """
+    given = engine.get_execution_options().get("tracker_evidence")
+    if given:
+        return Path(given)
     if os.environ.get("TRACKER_EVIDENCE"):
         return Path(os.environ["TRACKER_EVIDENCE"])
     db = engine.url.database
@@ -217,3 +222,8 @@ def evidence_dir(engine: Engine) -> Path:
         path = Path(db).expanduser().resolve()
         return path.with_name(path.stem + "-evidence")
     return Path("tracker-evidence").resolve()
+
+
+def with_evidence(engine: Engine, store: str | os.PathLike) -> Engine:
+    """The same engine (same pool and settings), whose evidence store is `store`."""
+    return engine.execution_options(tracker_evidence=str(store))

@@ -248,10 +248,14 @@ def _check_table(results: list[dict], width: int):
     table = Table(title="Origin determination", title_justify="left", show_lines=True)
     for col in ("entry / lot", "HTS", "origin"):
         table.add_column(col, no_wrap=True)
-    # rich narrows the widest wrapping columns alike: below 100 columns the route yields first,
-    # so that the longest flag code keeps its line
-    table.add_column("route", max_width=None if width >= 100 else len("CN > SG > VN"))
-    table.add_column("flags", min_width=_longest_flag_code())
+    # rich narrows the widest wrapping columns alike; the route yields first, so that the longest
+    # flag code keeps its line: it gets what the other columns (and 16 of rules and padding) leave
+    flags_width = _longest_flag_code()
+    fixed = (max(len(x) for r in results for x in ("entry / lot", r["entry_number"], r["lot_id"]))
+             + max(len(x or "") for r in results for x in ("HTS", r["hts"]))
+             + max(len(f"computed {r['computed_origin'] or 'unknown'}") for r in results))
+    table.add_column("route", max_width=max(2, width - 16 - fixed - flags_width))
+    table.add_column("flags", min_width=flags_width)
     for r in results:
         origin = Text(f"declared {r['declared_origin']}\ncomputed ") + Text(
             r["computed_origin"] or "unknown",

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from sqlalchemy import Engine
 
 from . import schemas
-from .db import evidence_dir, make_engine, read_tx, resolve_url, safe_url, upgrade, with_evidence
+from .db import evidence_beside, make_engine, read_tx, resolve_url, safe_url, upgrade, with_evidence
 from .findings import TrackerError
 
 if TYPE_CHECKING:
@@ -91,10 +91,9 @@ class Tracker:
                  actor: str | None = None) -> None:
         from .audit import resolve_actor
 
-        base = db if isinstance(db, Engine) else make_engine(resolve_url(db))
-        store = Path(evidence) if evidence is not None else evidence_dir(base)
-        self._engine = with_evidence(base, store.resolve())
-        self.evidence: Path = store.resolve()
+        self._db: str | Engine = db if isinstance(db, Engine) else resolve_url(db)
+        given = evidence if evidence is not None else os.environ.get("TRACKER_EVIDENCE")
+        self._evidence_given = Path(given) if given else None
         folder = schemas if schemas is not None else os.environ.get("TRACKER_SCHEMAS")
         self.schemas: Path | None = Path(folder) if folder else None
         folder = reports if reports is not None else os.environ.get("TRACKER_REPORTS")
@@ -102,8 +101,26 @@ class Tracker:
         self.actor: str = resolve_actor(actor)
         self._upgraded = False
 
+    # The engine is made on first use (it checks the URL and the driver), so that `template`
+    # and `synth` work whatever TRACKER_DB says.
+    @cached_property
+    def _base(self) -> Engine:
+        return self._db if isinstance(self._db, Engine) else make_engine(self._db)
+
+    @cached_property
+    def _engine(self) -> Engine:
+        return with_evidence(self._base, self.evidence)
+
+    @cached_property
+    def evidence(self) -> Path:
+        """The evidence store: as given, else `TRACKER_EVIDENCE` (read when the object was made),
+        else `NAME-evidence/` beside a SQLite file NAME.db, else `tracker-evidence/` here."""
+        if self._evidence_given is not None:
+            return self._evidence_given.resolve()
+        return evidence_beside(self._base).resolve()
+
     def __repr__(self) -> str:
-        return f"Tracker({self.url!r}, evidence={str(self.evidence)!r})"
+        return f"Tracker({self.url!r})"
 
     def __enter__(self) -> "Tracker":
         return self
@@ -114,7 +131,7 @@ class Tracker:
     @property
     def url(self) -> str:
         """The database URL, password masked."""
-        return safe_url(str(self._engine.url))
+        return safe_url(str(self._db.url) if isinstance(self._db, Engine) else self._db)
 
     @property
     def engine(self) -> Engine:
@@ -124,7 +141,9 @@ class Tracker:
         return self._engine
 
     def close(self) -> None:
-        self._engine.dispose()
+        """Close the database connections (the object may be used again: they reopen)."""
+        if "_base" in self.__dict__:
+            self._base.dispose()
 
     # --- the database ----------------------------------------------------------------------
 

@@ -1,10 +1,10 @@
 """The `tracker` command: a thin layer over the library.
 
-Each command parses its options, calls one method of `tracker.Tracker`
-(the Python API's front door), prints, and sets the exit status (cli-v1): 0 success; 1 the input or data is wrong, with a
-message saying where; 2 the command was used wrongly. With `--json`, standard
-output holds the JSON document alone; progress, warnings and errors go to
-standard error. Heavy modules are imported inside the commands so that
+Each command parses its options, calls one method of `tracker.Tracker` (the
+Python API's front door), prints, and sets the exit status (cli-v1): 0
+success; 1 the input or data is wrong, with a message saying where; 2 the
+command was used wrongly. With `--json`, standard output holds the JSON
+document alone; progress, warnings and errors go to standard error. Heavy modules are imported inside the commands so that
 `tracker --help` starts at once.
 """
 

@@ -27,7 +27,7 @@ from . import models
 from .findings import TrackerError
 
 __all__ = ["DEFAULT_URL", "resolve_url", "make_engine", "open_db", "write_tx", "read_tx", "evidence_dir",
-           "with_evidence", "safe_url", "schema_version"]
+           "evidence_beside", "with_evidence", "safe_url", "schema_version"]
 
 DEFAULT_URL = "sqlite:///tracker.db"
 _WRITE_LOCK_KEY = 0x7472_6163  # "trac": the advisory lock every PostgreSQL writer takes
@@ -217,6 +217,11 @@ def evidence_dir(engine: Engine) -> Path:
         return Path(given)
     if os.environ.get("TRACKER_EVIDENCE"):
         return Path(os.environ["TRACKER_EVIDENCE"])
+    return evidence_beside(engine)
+
+
+def evidence_beside(engine: Engine) -> Path:
+    """The evidence store's place when none is named: beside a SQLite file, else here."""
     db = engine.url.database
     if engine.dialect.name == "sqlite" and db and db != ":memory:":
         path = Path(db).expanduser().resolve()

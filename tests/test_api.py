@@ -137,3 +137,22 @@ def test_own_reports_folder_and_layout_file(clean_env, db_url, monkeypatch):
     monkeypatch.setenv("TRACKER_REPORTS", str(mine))
     Tracker(db_url, evidence=clean_env / "store").report(["E-1"], "e.xlsx", layout="short")
     assert load_workbook("e.xlsx").sheetnames == sheets
+
+
+def test_the_package_docstring_names_what_exists():
+    import importlib
+    import re
+
+    import tracker
+
+    doc = tracker.__doc__
+    methods = set(re.findall(r"\bt\.(\w+)\(", doc))
+    assert {"import_path", "check", "trace", "report", "verify"} <= methods
+    assert all(callable(getattr(Tracker, m, None)) for m in methods), methods
+    named = 0
+    for part in doc.split("`tracker.")[1:]:
+        module = importlib.import_module("tracker." + re.match(r"\w+", part).group())
+        for name in re.findall(r"`(\w+)[(`]", part):
+            assert callable(getattr(module, name, None)), (module.__name__, name)
+            named += 1
+    assert named >= 10

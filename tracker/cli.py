@@ -80,6 +80,11 @@ def _tracker(db: str | None, actor: str | None = None):
     return Tracker(db, actor=actor)
 
 
+def _open(db: str | None):
+    """The engine of `_tracker(db)` (its schema current, its evidence store known)."""
+    return _tracker(db).engine
+
+
 def _print_json(data) -> None:
     import orjson
 

@@ -96,3 +96,20 @@ def test_too_narrow_a_table_still_keeps_the_ids_whole(reader):
     out = reader(56)
     assert max(len(line) for line in out.splitlines()) <= 56
     assert ENTRIES | LOTS | {"7604291000", "8541430010", "4412330620"} <= _tokens(out)
+
+
+def test_report_layouts_of_ones_own_by_name(cli, monkeypatch, tmp_path):
+    from openpyxl import load_workbook
+
+    cli("import", write_book(tmp_path / "a.xlsx", simple()))
+    mine = tmp_path / "layouts"
+    mine.mkdir()
+    (mine / "answers.toml").write_text('[[sheet]]\nkind = "flags"\nname = "To answer"\n'
+                                       'columns = [{ key = "code", header = "Code" }]\n')
+    unknown = cli("report", "--entry", "E-1", "-o", tmp_path / "x.xlsx", "--layout", "answers", code=1)
+    assert "no report layout 'answers' (known: cf28, default;" in unknown.stderr
+    monkeypatch.setenv("TRACKER_REPORTS", str(mine))
+    cli("report", "--entry", "E-1", "-o", tmp_path / "x.xlsx", "--layout", "answers")
+    assert load_workbook(tmp_path / "x.xlsx").sheetnames == ["To answer"]
+    cli("report", "--entry", "E-1", "-o", tmp_path / "y.xlsx", "--layout", "cf28")  # the bundled ones still
+    assert len(load_workbook(tmp_path / "y.xlsx").sheetnames) > 1

@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from sqlalchemy import Engine
 
 from . import schemas
-from .db import evidence_beside, make_engine, read_tx, resolve_url, safe_url, upgrade, with_evidence
+from .db import ensure_schema, evidence_beside, make_engine, read_tx, resolve_url, safe_url, with_evidence
 from .findings import TrackerError
 
 if TYPE_CHECKING:
@@ -150,13 +150,7 @@ class Tracker:
     def init(self) -> tuple[int | None, int]:
         """Create the database, or upgrade an older one in place: (schema before, after); before is
         None for a new database."""
-        from sqlalchemy.exc import OperationalError
-
-        try:
-            versions = upgrade(self._engine)
-        except OperationalError as exc:
-            raise TrackerError(f"cannot open the database {self.url}: "
-                               f"{str(exc.orig).strip().splitlines()[0]}") from None
+        versions = ensure_schema(self._engine)
         self._upgraded = True
         return versions
 

@@ -27,7 +27,7 @@ from . import models
 from .findings import TrackerError
 
 __all__ = ["DEFAULT_URL", "resolve_url", "make_engine", "open_db", "write_tx", "read_tx", "evidence_dir",
-           "evidence_beside", "with_evidence", "safe_url", "schema_version"]
+           "evidence_beside", "with_evidence", "ensure_schema", "safe_url", "schema_version"]
 
 DEFAULT_URL = "sqlite:///tracker.db"
 _WRITE_LOCK_KEY = 0x7472_6163  # "trac": the advisory lock every PostgreSQL writer takes
@@ -91,12 +91,17 @@ def make_engine(url: str) -> Engine:
 def open_db(url: str | None = None) -> Engine:
     """An engine on `url` with the tracker's schema created or upgraded."""
     engine = make_engine(resolve_url(url))
+    ensure_schema(engine)
+    return engine
+
+
+def ensure_schema(engine: Engine) -> tuple[int | None, int]:
+    """`upgrade(engine)`; a database that cannot be reached is a TrackerError naming it."""
     try:
-        upgrade(engine)
+        return upgrade(engine)
     except OperationalError as exc:
         raise TrackerError(f"cannot open the database {safe_url(str(engine.url))}: "
                            f"{str(exc.orig).strip().splitlines()[0]}") from None
-    return engine
 
 
 def schema_version(conn: Connection) -> int | None:

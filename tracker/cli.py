@@ -319,7 +319,10 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
 @app.command()
 def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the demo database and workbook.")]
          = Path("out/demo"),
-         db: DbOpt = None) -> None:
+         db: Annotated[Optional[str], typer.Option(
+             "--db", metavar="URL", show_default=False,
+             help="An empty database to load the demo into (default: DIR/demo.db, made anew; "
+                  "$TRACKER_DB is not used).")] = None) -> None:
     """Load the bundled sample data into a fresh database, check it, and write an evidence workbook.
 
     Without --db the database is DIR/demo.db, made anew each run; a --db database must be empty.

@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .chain import SupplyChain, load_chain
+from .db import evidence_dir
 from .findings import Finding, NotFound
 from .flags import EntryContext, prepare_all, run_checks
 from .measures import Measure, MeasureIndex, all_measures
@@ -112,6 +113,8 @@ def determine(conn: Connection, evidence_store: Path | None = None) -> Determina
 
 def _selected(conn: Connection, entries: list[str] | None,
               evidence_store: Path | None) -> tuple[Determination, list[Any]]:
+    if evidence_store is None:  # never skip DOC_TAMPERED: the engine knows its store
+        evidence_store = evidence_dir(conn.engine)
     d = determine(conn, evidence_store)
     return d, d.lines(entries)
 

@@ -326,8 +326,12 @@ def test_an_old_facility_is_not_new(run):
     assert "NEW_FACILITY" not in codes(run(via("TH", "factory", step="repackaging")))
 
 
+# Portable computers: on List 4B only, which never took effect (84 FR 69447), so under no measure.
+UNMEASURED = "8471.30.0100"
+
+
 def test_a_new_facility_is_not_flagged_without_a_measure(run):
-    data = via("TH", "factory", step="repackaging", hts="8537.10.9170")
+    data = via("TH", "factory", step="repackaging", hts=UNMEASURED)
     data["Facilities"][-1]["established_on"] = D("2023-01-01")
     assert "NEW_FACILITY" not in codes(run(data))
 
@@ -353,7 +357,7 @@ def test_ownership_in_an_unmeasured_country_is_fine(run):
 
 
 def test_related_party_needs_a_measure_on_the_product(run):
-    assert "RELATED_PARTY" not in codes(run(owned("CN", hts="8537.10.9170")))
+    assert "RELATED_PARTY" not in codes(run(owned("CN", hts=UNMEASURED)))
 
 
 # --- quantities and dates --------------------------------------------------------------------

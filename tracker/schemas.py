@@ -9,6 +9,7 @@ bundled one.
 from __future__ import annotations
 
 import csv
+import gzip
 import os
 import tomllib
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from pathlib import Path
 
 __all__ = ["schema_path", "vocabulary", "process_classes", "workbook_layout", "SheetSpec",
            "ColumnSpec", "evidence_rules", "flag_info", "default_measures_rows", "sheet_by_name",
-           "sheet_headers"]
+           "sheet_headers", "derived_measures_rows", "refdata_manifest"]
 
 BUNDLED = Path(__file__).resolve().parent.parent / "schemas"
 
@@ -114,3 +115,16 @@ def flag_info() -> dict[str, dict]:
 def default_measures_rows() -> tuple[dict, ...]:
     with schema_path("trade_measures.csv").open(newline="", encoding="utf-8") as fh:
         return tuple(csv.DictReader(fh))
+
+
+def derived_measures_rows() -> list[dict]:
+    """The Section 301 and 232 rows derived from the HTS (tracker.refdata.hts99); callers cache."""
+    with schema_path("measures_hts99.csv.gz").open("rb") as raw, \
+            gzip.open(raw, "rt", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+@cache
+def refdata_manifest() -> dict:
+    """What the derived measures come from: the HTS release, the SHA-256 of its text, row counts."""
+    return _toml("measures_hts99.toml")

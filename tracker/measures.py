@@ -26,14 +26,18 @@ the HTS number alone cannot show the goods are that product.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import pickle
+import sys
 from collections import defaultdict
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from functools import cache
-from typing import Any, Iterable
+from pathlib import Path
+from typing import Any, Iterable, NamedTuple
 
-from .schemas import default_measures_rows, derived_measures_rows
+from .schemas import default_measures_rows, derived_measures_bytes, derived_measures_rows
 from .values import parse_country, parse_date, parse_hts_prefix, parse_text
 
 __all__ = ["Measure", "MeasureIndex", "all_measures", "bundled_measures", "covering", "in_effect",
@@ -46,8 +50,9 @@ EVERY_COUNTRY = "*"
 METALS = ("aluminum", "steel", "copper")
 
 
-@dataclass(frozen=True, slots=True)
-class Measure:
+class Measure(NamedTuple):
+    """One row: a measure on one HTS prefix for one period (a NamedTuple: 20,000 are built per run)."""
+
     measure_id: str
     kind: str  # AD | CVD | 301 | 232 | 201
     country: str  # ISO code, or "*" for 232 and 201
@@ -106,43 +111,98 @@ def parse_measure_country(value: Any) -> str:
     return parse_country(value)
 
 
-def _bundled(r: dict, trusted: bool) -> Measure:
-    country = r["country"] if trusted or r["country"] == EVERY_COUNTRY else parse_country(r["country"])
+def _bundled(r: dict) -> Measure:
+    """A hand-curated row, checked as an imported one would be."""
     return Measure(
-        r["measure_id"], r["kind"], country,
-        r["hts_prefix"] if trusted else parse_hts_prefix(r["hts_prefix"]),
-        date.fromisoformat(r["effective_on"]) if trusted else parse_date(r["effective_on"]),
+        r["measure_id"], r["kind"], parse_measure_country(r["country"]), parse_hts_prefix(r["hts_prefix"]),
+        parse_date(r["effective_on"]),
         r.get("description") or "", r.get("source") or r.get("federal_register") or "", r.get("note") or "",
-        date.fromisoformat(r["expires_on"]) if r.get("expires_on") else None,
+        parse_date(r["expires_on"]) if r.get("expires_on") else None,
         Decimal(r["rate"]) if r.get("rate") else None, r.get("heading") or "", r.get("exclusion") or "")
+
+
+def _derived(rows: list[list[str]]) -> list[Measure]:
+    """The rows tracker.refdata.hts99 wrote: trusted, so only converted, and each repeated
+    date, rate and text made once."""
+    dates: dict[str, date | None] = {"": None}
+    rates: dict[str, Decimal | None] = {"": None}
+    header, out = rows[0], []
+    cols = [header.index(c) for c in ("measure_id", "kind", "country", "hts_prefix", "effective_on", "description",
+                                      "source", "note", "expires_on", "rate", "heading", "exclusion")]
+    intern = sys.intern
+    for r in rows[1:]:
+        mid, kind, country, prefix, eff, desc, src, note, exp, rate, heading, excl = (r[i] for i in cols)
+        if eff not in dates:
+            dates[eff] = date.fromisoformat(eff)
+        if exp not in dates:
+            dates[exp] = date.fromisoformat(exp)
+        if rate not in rates:
+            rates[rate] = Decimal(rate)
+        out.append(Measure(intern(mid), intern(kind), intern(country), prefix, dates[eff], intern(desc),
+                           intern(src), intern(note), dates[exp], rates[rate], intern(heading), intern(excl)))
+    return out
+
+
+def _cache_path(data: bytes) -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    key = hashlib.sha256(data).hexdigest()[:32]
+    return Path(root) / "tracker" / f"measures-{key}-py{sys.version_info[0]}{sys.version_info[1]}.pickle"
+
+
+def _derived_cached() -> list[Measure]:
+    """`_derived`, kept in the user's cache folder under the SHA-256 of the bundled file:
+    unpickling is twice as fast as parsing, and a changed file is a new name."""
+    data = derived_measures_bytes()
+    path = _cache_path(data)
+    try:
+        found = pickle.loads(path.read_bytes())
+        if isinstance(found, list) and (not found or isinstance(found[0], Measure)):
+            return found
+    except Exception:  # missing, unwritable or stale: parse it again
+        pass
+    rows = _derived(derived_measures_rows(data))
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(rows, protocol=pickle.HIGHEST_PROTOCOL))
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a read-only home: parse each time
+    return rows
 
 
 @cache
 def bundled_measures() -> tuple[Measure, ...]:
     """The hand-curated rows and the rows derived from the HTS, parsed once per process."""
-    hand = [_bundled(r, trusted=False) for r in default_measures_rows()]
-    return tuple(hand + [_bundled(r, trusted=True) for r in derived_measures_rows()])
+    return tuple([_bundled(r) for r in default_measures_rows()] + _derived_cached())
 
 
 def all_measures(imported: Iterable) -> list[Measure]:
     """The bundled measures, with imported rows added or correcting them for their period."""
-    merged: dict[tuple[str, str], list[Measure]] = defaultdict(list)
-    for m in bundled_measures():
-        merged[(m.measure_id, m.hts_prefix)].append(m)
-    for r in imported:
-        key = (r.measure_id, r.hts_prefix)
-        old = merged.get(key, [])
-        history = [b for b in old if b.expires_on is not None and b.expires_on < r.effective_on]
-        latest = old[-1] if old else None
-        merged[key] = history + [Measure(
+    imported = {(r.measure_id, r.hts_prefix): r for r in imported}
+    bundled = bundled_measures()
+    if not imported:
+        return list(bundled)
+    latest: dict[tuple[str, str], Measure] = {}
+    out = []
+    for m in bundled:
+        key = (m.measure_id, m.hts_prefix)
+        r = imported.get(key)
+        if r is None:
+            out.append(m)
+            continue
+        latest[key] = m
+        if m.expires_on is not None and m.expires_on < r.effective_on:
+            out.append(m)  # an earlier stage: history the imported row does not correct
+    for key, r in imported.items():
+        old = latest.get(key)
+        exclusion = getattr(r, "exclusion", None)
+        out.append(Measure(
             r.measure_id, r.kind, r.country, r.hts_prefix, r.effective_on,
-            r.description or (latest.description if latest else ""),
-            getattr(r, "source", None) or (latest.source if latest else ""), latest.note if latest else "",
+            r.description or (old.description if old else ""),
+            getattr(r, "source", None) or (old.source if old else ""), old.note if old else "",
             getattr(r, "expires_on", None), getattr(r, "rate", None), getattr(r, "heading", None) or "",
-            "yes" if getattr(r, "exclusion", None) == "yes" else
-            ("described" if getattr(r, "exclusion", None) == "described" else ""), "imported")]
-    out = [m for ms in merged.values() for m in ms]
-    out.sort(key=lambda m: (m.measure_id, m.hts_prefix, m.effective_on))
+            exclusion if exclusion in ("yes", "described") else "", "imported"))
     return out
 
 
@@ -195,7 +255,8 @@ def select_measures(measures: list[Measure], *, kind: str | None = None, country
                     hts: str | None = None, on: date | None = None) -> list[Measure]:
     """`tracker measures list`: rows of a kind, for a country (`*` rows apply to every
     country), whose prefix starts the HTS number given, in effect on a date."""
-    rows = MeasureIndex(measures).candidates(hts) if hts else measures
+    rows = MeasureIndex(measures).candidates(hts) if hts else sorted(
+        measures, key=lambda m: (m.measure_id, m.hts_prefix, m.effective_on))
     if kind:
         rows = [m for m in rows if m.kind == kind]
     if country:

@@ -38,8 +38,6 @@ FIELDS = {"melt_pour_country": "melt_pour", "smelt_country": "smelt",
 KEYS = tuple(FIELDS.values())
 LABELS = {"melt_pour": "melt and pour", "smelt": "smelt", "secondary_smelt": "secondary smelt",
           "cast": "cast"}
-# A lot stating either smelt country describes its own primary aluminum: both are replaced together.
-_GROUPS = (("melt_pour_country",), ("smelt_country", "secondary_smelt_country"), ("cast_country",))
 STEEL_CHAPTERS = ("72", "73")
 ALUMINUM_CHAPTERS = ("76",)
 
@@ -93,47 +91,73 @@ def metal_chapter(hts: str | None) -> str | None:
     return None
 
 
-def _states(lot: Any, field: str) -> str | None:
-    return getattr(lot, field, None)
-
-
 def gather_metal(chain: SupplyChain) -> dict[str, LotMetal]:
-    """Every lot's gathered countries and path kinds, in one topological pass."""
-    stating = [lot for lot in chain.lots.values() if any(_states(lot, f) for f in FIELDS)]
-    metal_items = {i for i, item in chain.items.items() if metal_chapter(item.hts)}
-    if not stating and not any(lot.item_id in metal_items for lot in chain.lots.values()):
+    """Every lot's gathered countries and path kinds, in one topological pass.
+
+    Most lots state nothing and have one input, or inputs that gathered the
+    same: they share their input's result object instead of building one, and
+    results built from the same inputs and statements are built once.
+    """
+    metal_items = {i: metal_chapter(item.hts) for i, item in chain.items.items() if metal_chapter(item.hts)}
+    lots = chain.lots
+    stating = any(getattr(lot, f, None) for lot in lots.values() for f in FIELDS)
+    if not stating and not any(lot.item_id in metal_items for lot in lots.values()):
         return {}  # nothing to trace: `for_lot` gives NOTHING for every lot
     out: dict[str, LotMetal] = {}
-    lots, items = chain.lots, chain.items
+    merged: dict[frozenset[int], LotMetal] = {}
+    applied: dict[tuple, LotMetal] = {}
+    made_by, inputs_of = chain.made_by, chain.inputs_of
     for lot_id in chain.topological_lots():
         lot = lots[lot_id]
-        pid = chain.made_by.get(lot_id)
-        inputs = [out[pl.lot_id] for pl in chain.inputs_of.get(pid, ())] if pid else []
-        inputs = inputs or [NOTHING]
-        countries = []
-        for group in _GROUPS:
-            own = [_states(lot, f) for f in group]
-            for f, mine in zip(group, own):
-                if any(own):
-                    countries.append(frozenset({mine}) if mine else _EMPTY)
-                else:
-                    i = KEYS.index(FIELDS[f])
-                    gathered = _EMPTY
-                    for m in inputs:
-                        gathered = gathered | m.countries[i] if m.countries[i] else gathered
-                    countries.append(gathered)
-        # _GROUPS are in KEYS order already: melt_pour, smelt, secondary_smelt, cast
-        kind = metal_chapter(items[lot.item_id].hts) if lot.item_id in items else None
-        melt = bool(_states(lot, "melt_pour_country"))
-        smelt = bool(_states(lot, "smelt_country"))
-        cast = bool(_states(lot, "cast_country"))
-        paths = set()
-        for m in inputs:
-            for p in m.paths:
-                paths.add((p[0] or kind == "steel" or melt, p[1] or melt,
-                           p[2] or kind == "aluminum" or smelt or cast, p[3] or smelt, p[4] or cast))
-        out[lot_id] = LotMetal(tuple(countries), frozenset(paths))
+        pid = made_by.get(lot_id)
+        ins = inputs_of.get(pid, ()) if pid else ()
+        if not ins:
+            base = NOTHING
+        elif len(ins) == 1:
+            base = out[ins[0].lot_id]
+        else:
+            objs = {id(o): o for o in (out[pl.lot_id] for pl in ins)}
+            if len(objs) == 1:
+                base = next(iter(objs.values()))
+            else:
+                key = frozenset(objs)
+                base = merged.get(key)
+                if base is None:
+                    base = merged[key] = _merge(list(objs.values()))
+        state = (metal_items.get(lot.item_id), lot.melt_pour_country, lot.smelt_country,
+                 lot.secondary_smelt_country, lot.cast_country)
+        if state == _PLAIN:
+            out[lot_id] = base
+            continue
+        key2 = (id(base), state)
+        result = applied.get(key2)
+        if result is None:
+            result = applied[key2] = _apply(base, state)
+        out[lot_id] = result
     return out
+
+
+_PLAIN = (None, None, None, None, None)
+
+
+def _merge(inputs: list[LotMetal]) -> LotMetal:
+    countries = tuple(frozenset().union(*(m.countries[i] for m in inputs)) for i in range(len(KEYS)))
+    return LotMetal(countries, frozenset().union(*(m.paths for m in inputs)))
+
+
+def _apply(base: LotMetal, state: tuple) -> LotMetal:
+    """What a lot makes of its inputs' result: its own statements replace theirs (melt and pour;
+    both smelt countries together; cast), and its metal marks the paths through it."""
+    kind, melt, smelt, second, cast = state
+    c = base.countries
+    countries = (frozenset({melt}) if melt else c[0],
+                 (frozenset({smelt}) if smelt else _EMPTY) if smelt or second else c[1],
+                 (frozenset({second}) if second else _EMPTY) if smelt or second else c[2],
+                 frozenset({cast}) if cast else c[3])
+    steel, aluminum = kind == "steel" or bool(melt), kind == "aluminum" or bool(smelt or cast)
+    paths = frozenset((p[0] or steel, p[1] or bool(melt), p[2] or aluminum, p[3] or bool(smelt),
+                       p[4] or bool(cast)) for p in base.paths)
+    return LotMetal(countries, paths)
 
 
 def for_lot(gathered: dict[str, LotMetal], lot_id: str) -> LotMetal:

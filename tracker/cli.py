@@ -339,9 +339,13 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
     from rich.table import Table
     from rich.text import Text
 
+    from .metal import metal_text
+
     order = ("high", "medium", "low", "info")
     table = Table(title="Origin determination", title_justify="left", show_lines=True)
-    for col in ("entry", "lot", "HTS", "declared", "computed", "route", "flags"):
+    metal = any(metal_text(r["metal_provenance"]) for r in results)  # a column only when there is metal
+    for col in ("entry", "lot", "HTS", "declared", "computed", "route") + (("metal traced",) if metal else ()) + (
+            "flags",):
         table.add_column(col, overflow="fold")
     for r in results:
         computed = Text(r["computed_origin"] or "unknown",
@@ -351,7 +355,8 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
             if f["code"] not in flags.plain.split():
                 flags.append(f["code"] + " ", style=SEVERITY_STYLE.get(f["severity"], ""))
         table.add_row(r["entry_number"], r["lot_id"], r["hts"], r["declared_origin"], computed,
-                      " > ".join(r["route"]), flags if flags else Text("none", style="green"))
+                      " > ".join(r["route"]), *((metal_text(r["metal_provenance"]),) if metal else ()),
+                      flags if flags else Text("none", style="green"))
     out = _stdout()
     out.print(table)
     counts = {s: sum(1 for r in results for f in r["flags"] if f["severity"] == s) for s in SEVERITY_STYLE}

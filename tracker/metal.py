@@ -30,7 +30,7 @@ from typing import Any
 from .chain import SupplyChain
 
 __all__ = ["FIELDS", "KEYS", "LABELS", "LotMetal", "NOTHING", "gather_metal", "for_lot", "metal_chapter",
-           "declared_metal"]
+           "declared_metal", "stated_metal", "metal_text"]
 
 # Lot and Entry column -> JSON key of `metal_provenance`.
 FIELDS = {"melt_pour_country": "melt_pour", "smelt_country": "smelt",
@@ -91,8 +91,9 @@ def metal_chapter(hts: str | None) -> str | None:
     return None
 
 
-def gather_metal(chain: SupplyChain) -> dict[str, LotMetal]:
-    """Every lot's gathered countries and path kinds, in one topological pass.
+def gather_metal(chain: SupplyChain, only: set[str] | None = None) -> dict[str, LotMetal]:
+    """Every lot's gathered countries and path kinds (or those of `only`, a set of lots
+    closed upstream), in one topological pass.
 
     Most lots state nothing and have one input, or inputs that gathered the
     same: they share their input's result object instead of building one, and
@@ -107,7 +108,7 @@ def gather_metal(chain: SupplyChain) -> dict[str, LotMetal]:
     merged: dict[frozenset[int], LotMetal] = {}
     applied: dict[tuple, LotMetal] = {}
     made_by, inputs_of = chain.made_by, chain.inputs_of
-    for lot_id in chain.topological_lots():
+    for lot_id in chain.topological_lots(only):
         lot = lots[lot_id]
         pid = made_by.get(lot_id)
         ins = inputs_of.get(pid, ()) if pid else ()
@@ -167,3 +168,19 @@ def for_lot(gathered: dict[str, LotMetal], lot_id: str) -> LotMetal:
 def declared_metal(entry: Any) -> dict[str, str | None]:
     """What the entry declared, by `metal_provenance` key."""
     return {key: getattr(entry, field, None) for field, key in FIELDS.items()}
+
+
+def stated_metal(lot: Any) -> dict[str, str]:
+    """The countries a lot states itself, by `metal_provenance` key."""
+    return {key: getattr(lot, field) for field, key in FIELDS.items() if getattr(lot, field, None)}
+
+
+def metal_text(provenance: dict[str, Any]) -> str:
+    """'melt and pour KR; smelt RU, AE' from a `metal_provenance` (lists) or declared (one each)."""
+    parts = []
+    for key in KEYS:
+        value = provenance.get(key)
+        values = [value] if isinstance(value, str) else list(value or ())
+        if values:
+            parts.append(f"{LABELS[key]} {', '.join(values)}")
+    return "; ".join(parts)

@@ -145,7 +145,7 @@ def _derived(rows: list[list[str]]) -> list[Measure]:
 
 def _cache_path(data: bytes) -> Path:
     root = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
-    key = hashlib.sha256(data).hexdigest()[:32]
+    key = hashlib.sha256(data + "|".join(Measure._fields).encode()).hexdigest()[:32]  # data and row shape
     return Path(root) / "tracker" / f"measures-{key}-py{sys.version_info[0]}{sys.version_info[1]}.pickle"
 
 

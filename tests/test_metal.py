@@ -53,8 +53,10 @@ def steel_pipe(melt: str | None = "KR", declared: str | None = "KR", when: str =
         "Entries": [entry("E-1", "P-1", 950, when, PIPE, "KR", melt_pour_country=declared)],
     }
     data = documented(data)
+    # the coil's mill certificate states the melt and pour country; without one, nothing does
+    data["Documents"] = [d for d in data["Documents"] if d["doc_type"] != "mill_certificate"]
     if melt:
-        data["Documents"].append(doc("MTC-1", "mill_certificate", "lot", "C-1", "2026-03-02"))
+        data["Documents"].append(doc("MTC-1", "mill_certificate", "lot", "C-1", "2026-03-02", melt))
     return data
 
 
@@ -171,3 +173,19 @@ def test_trace_and_table_show_the_metal(cli, tmp_path):
     assert nodes["entry:E-1"]["metal_declared"] == {"melt_pour": "KR"}
     assert "metal: melt and pour KR" in cli("trace", "--entry", "E-1").stdout
     assert "melt and pour KR" in cli("check").stdout
+
+
+def test_the_evidence_workbook_has_a_section_232_sheet(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    data = steel_pipe(declared="CN")
+    cli("import", write_book(tmp_path / "chain.xlsx", data))
+    cli("report", "--entry", "E-1", "-o", tmp_path / "evidence.xlsx")
+    ws = load_workbook(tmp_path / "evidence.xlsx")["Section 232"]
+    rows = [[c.value for c in row] for row in ws.iter_rows()]
+    header = next(r for r in rows if r and r[0] == "Entry")
+    [melt] = [dict(zip(header, r)) for r in rows if r and r[0] == "E-1"]
+    assert melt["Metal history"] == "melt and pour" and melt["Traced upstream"] == "KR"
+    assert melt["Declared on entry"] == "CN" and melt["Agrees"] == "no"
+    assert melt["Stated by lots"] == "C-1 (KR-MILL)" and melt["Mill certificates"] == "MTC-1 REF-MTC-1 (lot C-1)"
+    assert "SEC232-STEEL-iii (9903.82.02, 50%)" in melt["Section 232 measures"]

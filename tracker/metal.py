@@ -184,3 +184,28 @@ def metal_text(provenance: dict[str, Any]) -> str:
         if values:
             parts.append(f"{LABELS[key]} {', '.join(values)}")
     return "; ".join(parts)
+
+
+_GROUP_OF = {"melt_pour": ("melt_pour_country",), "smelt": ("smelt_country", "secondary_smelt_country"),
+             "secondary_smelt": ("smelt_country", "secondary_smelt_country"), "cast": ("cast_country",)}
+
+
+def stating_lots(chain: SupplyChain, lot_id: str, key: str) -> list[str]:
+    """The lots a gathered `key` was read from: the nearest on each path upstream of `lot_id`
+    that states it (or, for the smelt countries, states either), in the order met."""
+    fields = _GROUP_OF[key]
+    found, seen, stack = [], set(), [lot_id]
+    while stack:
+        x = stack.pop()
+        if x in seen:
+            continue
+        seen.add(x)
+        lot = chain.lots[x]
+        if any(getattr(lot, f, None) for f in fields):
+            if getattr(lot, next(f for f, k in FIELDS.items() if k == key), None):
+                found.append(x)
+            continue
+        pid = chain.made_by.get(x)
+        if pid:
+            stack.extend(pl.lot_id for pl in reversed(chain.inputs_of.get(pid, ())))
+    return found

@@ -30,9 +30,6 @@ from .route import build_route, main_line, upstream_of
 __all__ = ["EntryResult", "Determination", "determine", "check", "check_dicts"]
 
 
-_MEASURE_KEYS = ("measure_id", "kind", "country", "hts_prefix", "heading", "rate")
-
-
 @dataclass
 class EntryResult:
     entry: Any
@@ -55,7 +52,7 @@ class EntryResult:
             "basis": self.basis.to_dict(),
             "other_origin_inputs": [{"lot_id": lot, "origin": c} for lot, c in self.other_origin_inputs],
             # determination-v2 §7 and §8
-            "measures": [{k: d[k] for k in _MEASURE_KEYS} for d in (m.to_dict() for m in self.measures())],
+            "measures": [m.summary() for m in self.measures()],
             "metal_provenance": self.context.metal.to_dict(),
         }
 

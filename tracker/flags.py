@@ -228,6 +228,8 @@ def metal_provenance_unknown(ctx: EntryContext) -> Iterable[Finding]:
     path upstream, no lot of an item of HTS chapter 72 or 73 states `melt_pour_country`
     (steel), or no lot of an item of chapter 76 states `smelt_country` and `cast_country`
     (aluminum)". The entry's own HTS counts as the metal of its lot."""
+    if not any(m.kind == "232" for m in ctx.measures):
+        return
     own, metal, hts = metal_chapter(ctx.entry.hts), ctx.metal, ctx.entry.hts
     steel = _under_232(ctx, "steel")
     if steel and (metal.steel_untraced or (own == "steel" and metal.any_path_unstated_steel)):
@@ -249,9 +251,11 @@ def metal_provenance_mismatch(ctx: EntryContext) -> Iterable[Finding]:
     """determination-v2 §8: "a country the entry declares for melt and pour, smelt or cast is
     not among those traced upstream, or one traced is not declared". Judged when the entry
     declares any of them, or is under a `232` measure (which makes declaring them due)."""
-    declared = declared_metal(ctx.entry)
-    if not any(declared.values()) and not any(m.kind == "232" for m in ctx.measures):
+    e = ctx.entry
+    said_any = e.melt_pour_country or e.smelt_country or e.secondary_smelt_country or e.cast_country
+    if not said_any and (ctx.metal is NOTHING or not any(m.kind == "232" for m in ctx.measures)):
         return
+    declared = declared_metal(e)
     problems = []
     for key in KEYS:
         traced, said = ctx.metal.of(key), declared[key]
@@ -268,7 +272,7 @@ def metal_provenance_mismatch(ctx: EntryContext) -> Iterable[Finding]:
 def russian_aluminum(ctx: EntryContext) -> Iterable[Finding]:
     """determination-v2 §8: "a smelt or cast country upstream of an entry under a `232`
     aluminum measure is RU" (headings 9903.85.67 and 9903.85.68: 200%)."""
-    if not _under_232(ctx, "aluminum"):
+    if ctx.metal is NOTHING or not _under_232(ctx, "aluminum"):
         return
     where = [LABELS[k] for k in ("smelt", "secondary_smelt", "cast") if "RU" in ctx.metal.of(k)]
     if where:

@@ -79,16 +79,18 @@ class Measure(NamedTuple):
     @property
     def metal(self) -> str | None:
         """For a Section 232 measure, the metal it is about, named in its id or description."""
-        if self.kind != "232":
-            return None
-        words = f"{self.measure_id} {self.description}".lower()
-        return next((m for m in METALS if m in words), None)
+        return _metal_of(self.measure_id, self.description) if self.kind == "232" else None
 
     def in_effect(self, on: date) -> bool:
         return self.effective_on <= on and (self.expires_on is None or on <= self.expires_on)
 
     def label(self) -> str:
         return f"{self.measure_id} ({self.kind}, {self.country})"
+
+    def summary(self) -> dict[str, Any]:
+        """The keys of an entry's `measures` in check --json (determination-v2 §7)."""
+        return {"measure_id": self.measure_id, "kind": self.kind, "country": self.country,
+                "hts_prefix": self.hts_prefix, "heading": self.heading or None, "rate": _rate_text(self.rate)}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON of `measures list` and of an entry's `measures` (determination-v2 §7)."""
@@ -100,6 +102,13 @@ class Measure(NamedTuple):
                 "description": self.description, "note": self.note or None}
 
 
+@cache
+def _metal_of(measure_id: str, description: str) -> str | None:
+    words = f"{measure_id} {description}".lower()
+    return next((m for m in METALS if m in words), None)
+
+
+@cache
 def _rate_text(rate: Decimal | None) -> str | None:
     return None if rate is None else format(rate.normalize(), "f")
 
@@ -214,7 +223,8 @@ def covering(measures: Iterable[Measure], hts: str, on: date) -> list[Measure]:
     """Measures covering an entry of `hts` on `on` (determination-v2 §8): its HTS starts with
     the prefix, the date lies in the measure's period, and no exclusion of the same measure
     in effect that day covers the HTS by a longer prefix."""
-    found = [m for m in measures if hts.startswith(m.hts_prefix) and m.in_effect(on)]
+    found = [m for m in measures if hts.startswith(m.hts_prefix) and m.effective_on <= on
+             and (m.expires_on is None or on <= m.expires_on)]
     excluded = {(x.measure_id, len(x.hts_prefix)) for x in found if x.exclusion == "yes"}
     if not excluded:
         return [m for m in found if not m.exclusion]
@@ -238,6 +248,7 @@ class MeasureIndex:
         self._by_prefix = dict(by_prefix)
         self._lengths = sorted({len(p) for p in by_prefix})
         self._by_hts: dict[str, list[Measure]] = {}
+        self._split: dict[str, tuple[list[Measure], bool]] = {}
 
     def candidates(self, hts: str) -> list[Measure]:
         """Every row whose prefix starts `hts`, whatever its dates."""
@@ -248,7 +259,15 @@ class MeasureIndex:
         return found
 
     def covering(self, hts: str, on: date) -> list[Measure]:
-        return covering(self.candidates(hts), hts, on)
+        split = self._split.get(hts)
+        if split is None:
+            found = self.candidates(hts)
+            split = self._split[hts] = (found, any(m.exclusion for m in found))
+        found, exclusions = split
+        if exclusions:
+            return covering(found, hts, on)
+        # the common case, no exclusion on this HTS: only the dates to look at
+        return [m for m in found if m.effective_on <= on and (m.expires_on is None or on <= m.expires_on)]
 
 
 def select_measures(measures: list[Measure], *, kind: str | None = None, country: str | None = None,

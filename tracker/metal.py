@@ -36,6 +36,7 @@ __all__ = ["FIELDS", "KEYS", "LABELS", "LotMetal", "NOTHING", "gather_metal", "f
 FIELDS = {"melt_pour_country": "melt_pour", "smelt_country": "smelt",
           "secondary_smelt_country": "secondary_smelt", "cast_country": "cast"}
 KEYS = tuple(FIELDS.values())
+_AT = {k: i for i, k in enumerate(KEYS)}
 LABELS = {"melt_pour": "melt and pour", "smelt": "smelt", "secondary_smelt": "secondary smelt",
           "cast": "cast"}
 STEEL_CHAPTERS = ("72", "73")
@@ -52,10 +53,12 @@ class LotMetal:
     paths: frozenset[tuple[bool, bool, bool, bool, bool]]
 
     def of(self, key: str) -> frozenset[str]:
-        return self.countries[KEYS.index(key)]
+        return self.countries[_AT[key]]
 
     def to_dict(self) -> dict[str, list[str]]:
         """`metal_provenance` of check --json: each key a sorted list, empty when none."""
+        if not any(self.countries):
+            return {"melt_pour": [], "smelt": [], "secondary_smelt": [], "cast": []}
         return {k: sorted(c) for k, c in zip(KEYS, self.countries)}
 
     @property

@@ -231,20 +231,24 @@ def metal_provenance_unknown(ctx: EntryContext) -> Iterable[Finding]:
     if not any(m.kind == "232" for m in ctx.measures):
         return
     own, metal, hts = metal_chapter(ctx.entry.hts), ctx.metal, ctx.entry.hts
-    steel = _under_232(ctx, "steel")
-    if steel and (metal.steel_untraced or (own == "steel" and metal.any_path_unstated_steel)):
-        names = ", ".join(sorted({m.measure_id for m in steel}))
-        yield _finding("METAL_PROVENANCE_UNKNOWN", f"HTS {hts} is under {names}, but on a path upstream no "
-                       "steel lot states where the steel was melted and poured (the mill certificate gives it)",
-                       ctx.entry_subject, *_lots_upstream(ctx, lambda lot: _chapter_of(ctx, lot) == "steel"
-                                                          and not lot.melt_pour_country))
-    aluminum = _under_232(ctx, "aluminum")
-    if aluminum and (metal.aluminum_untraced or (own == "aluminum" and metal.any_path_unstated_aluminum)):
-        names = ", ".join(sorted({m.measure_id for m in aluminum}))
-        yield _finding("METAL_PROVENANCE_UNKNOWN", f"HTS {hts} is under {names}, but on a path upstream no "
-                       "aluminum lot states where its primary aluminum was smelted and where it was cast",
-                       ctx.entry_subject, *_lots_upstream(ctx, lambda lot: _chapter_of(ctx, lot) == "aluminum"
-                                                          and not (lot.smelt_country and lot.cast_country)))
+    for name, (untraced, unstated, what, lacking) in _UNTRACED.items():
+        under = _under_232(ctx, name)
+        if under and (untraced(metal) or (own == name and unstated(metal))):
+            names = ", ".join(sorted({m.measure_id for m in under}))
+            yield _finding("METAL_PROVENANCE_UNKNOWN", f"HTS {hts} is under {names}, but on a path upstream no "
+                           f"{what}", ctx.entry_subject,
+                           *_lots_upstream(ctx, lambda lot: _chapter_of(ctx, lot) == name and lacking(lot)))
+
+
+# metal -> (some path holding it is untraced, some path states nothing, what no lot states, a lot lacking it)
+_UNTRACED: dict[str, tuple[Callable, Callable, str, Callable]] = {
+    "steel": (lambda m: m.steel_untraced, lambda m: m.any_path_unstated_steel,
+              "steel lot states where the steel was melted and poured (the mill certificate gives it)",
+              lambda lot: not lot.melt_pour_country),
+    "aluminum": (lambda m: m.aluminum_untraced, lambda m: m.any_path_unstated_aluminum,
+                 "aluminum lot states where its primary aluminum was smelted and where it was cast",
+                 lambda lot: not (lot.smelt_country and lot.cast_country)),
+}
 
 
 def metal_provenance_mismatch(ctx: EntryContext) -> Iterable[Finding]:

@@ -12,7 +12,7 @@ from setuptools import find_packages, setup
 
 DATA_PACKAGES = {"tracker.schemas_data": "schemas", "tracker.reports_data": "reports",
                  "tracker.sample_data": "sample_data"}
-DATA_FILES = ["**/*.toml", "**/*.csv", "**/*.json", "**/*.xlsx", "**/*.pdf", "**/*.txt", "**/*.md"]
+DATA_FILES = ["**/*.toml", "**/*.csv", "**/*.json", "**/*.xlsx", "**/*.pdf", "**/*.txt", "**/*.md", "**/*.gz"]
 
 setup(
     packages=find_packages(include=["tracker", "tracker.*"]) + list(DATA_PACKAGES),

@@ -11,6 +11,12 @@ supplier workbook (supplier-workbook-v1) with scanned documents beside it:
 - vn_hardwood_plywood.xlsx: plywood really pressed in Vietnam, but from
   Chinese face veneers routed through Singapore: origin VN, with a
   circumvention risk under the Chinese plywood orders.
+- th_steel_tube.xlsx: welded steel tube made in Thailand from hot-rolled
+  coil. Origin TH either way (coil to tube is a substantial transformation),
+  but Section 232 asks where the steel was melted and poured: one entry's
+  coil was melted in China, its mill certificate says so, and the entry
+  declared Thailand (METAL_PROVENANCE_MISMATCH); the other's Japanese coil
+  is declared as Japanese.
 """
 
 from __future__ import annotations
@@ -84,7 +90,8 @@ def aluminium() -> None:
              None, None, None]],
         "Items": [["AL-BILLET-6063", "aluminium extrusion billet, alloy 6063", "kg", "7601.20"],
                   ["AL-WIN-PROFILE", "aluminium window frame profile, anodised", "kg", "7604.29.1000"]],
-        "Lots": [["BIL-2024-031", "AL-BILLET-6063", "AU-HV-SMELTER", 180000, d("2024-02-10"), "AU", 2.6],
+        "Lots": [["BIL-2024-031", "AL-BILLET-6063", "AU-HV-SMELTER", 180000, d("2024-02-10"), "AU", 2.6,
+                  None, "AU", None, "AU"],
                  ["PRF-2024-0412", "AL-WIN-PROFILE", "VN-BD-EXTR", 172000, d("2024-03-28"), None, 4.1]],
         "Processes": [["EXT-2024-0412", "VN-BD-EXTR", "extrusion", d("2024-03-28"), d("2024-03-20"),
                        "Billet heated to 480 C and extruded through die WP-66, aged and anodised"]],
@@ -96,7 +103,7 @@ def aluminium() -> None:
             ["SH-VN-US-0402", "PRF-2024-0412", 172000, "VN-BD-EXTR", "US-LAX-DC", d("2024-04-02"),
              d("2024-04-26"), "sea", "ONEY240402117"]],
         "Entries": [["231-4471002-5", "PRF-2024-0412", 172000, d("2024-04-29"), "7604.29.1000", "VN", IMPORTER,
-                     "2704", None, 705200]],
+                     "2704", None, 705200, None, "AU", None, "AU"]],
         "Documents": [
             ["VN-D01", "mill_certificate", "lot", "BIL-2024-031", "MTC-HV-240210", "Hunter Valley Aluminium Smelter",
              d("2024-02-10"), "AU", mill_cert, None],
@@ -240,8 +247,87 @@ def plywood() -> None:
     })
 
 
+def steel() -> None:
+    """Siam Steel Tube: tube welded in Thailand from Chinese and Japanese hot-rolled coil."""
+    cn_cert = scan(HERE / "docs" / "MTC-HNS-2026-0311.pdf", "Mill Test Certificate (EN 10204 3.1)",
+                   ["Hebei Northern Steel Co., Ltd.", "Heat 6B04217, hot-rolled coil SS400, 2.5 x 1219 mm",
+                    "410,000 kg in 18 coils", "Melted and poured: China (Tangshan, Hebei)"])
+    jp_cert = scan(HERE / "docs" / "MTC-SSC-2026-0318.pdf", "Mill Test Certificate",
+                   ["Setouchi Steel Corporation, Fukuyama Works", "Heat F61822, hot-rolled coil SPHC",
+                    "300,000 kg in 13 coils", "Melted and poured: Japan"])
+    workbook(HERE / "th_steel_tube.xlsx", {
+        "Companies": [["CN-HNS", "Hebei Northern Steel Co., Ltd.", "CN", None, "Tangshan, Hebei"],
+                      ["JP-SSC", "Setouchi Steel Corporation", "JP", None, "Fukuyama, Hiroshima"],
+                      ["TH-SST", "Siam Steel Tube Co., Ltd.", "TH", None, "Rayong"]],
+        "Facilities": [
+            ["CN-TS-HSM", "Tangshan hot strip mill", "CN", "mill", "CN-HNS", "Tangshan, Hebei", d("1996-06-01"),
+             9000000000, "kg"],
+            ["JP-FK-HSM", "Fukuyama hot strip mill", "JP", "mill", "JP-SSC", "Fukuyama, Hiroshima", d("1968-04-01"),
+             11000000000, "kg"],
+            ["TH-RY-TUBE", "Rayong ERW tube mill", "TH", "factory", "TH-SST", "Eastern Seaboard IE, Rayong",
+             d("2004-09-01"), 240000000, "kg"],
+            ["US-HOU-DC", "Harbor Home Goods Houston DC", "US", "warehouse", None, "Houston TX", None, None, None]],
+        "Items": [["HRC-SS400", "hot-rolled steel coil, 2.5 mm", "kg", "7208.38.0015"],
+                  ["ERW-TUBE-50", "welded steel tube, 50 x 50 mm, for fence posts", "kg", "7306.61.5000"]],
+        "Lots": [["HRC-6B04217", "HRC-SS400", "CN-TS-HSM", 410000, d("2026-03-11"), "CN", 0.55, "CN"],
+                 ["HRC-F61822", "HRC-SS400", "JP-FK-HSM", 300000, d("2026-03-18"), "JP", 0.71, "JP"],
+                 ["TUBE-2604-A", "ERW-TUBE-50", "TH-RY-TUBE", 395000, d("2026-04-09"), None, 0.98],
+                 ["TUBE-2604-B", "ERW-TUBE-50", "TH-RY-TUBE", 290000, d("2026-04-16"), None, 1.08]],
+        "Processes": [["ERW-2604-A", "TH-RY-TUBE", "manufacturing", d("2026-04-09"), d("2026-04-06"),
+                       "Coil slit, roll formed and high-frequency welded into square tube, cut to 6 m"],
+                      ["ERW-2604-B", "TH-RY-TUBE", "manufacturing", d("2026-04-16"), d("2026-04-13"),
+                       "Coil slit, roll formed and high-frequency welded into square tube, cut to 6 m"]],
+        "ProcessLots": [["ERW-2604-A", "input", "HRC-6B04217", 410000],
+                        ["ERW-2604-A", "output", "TUBE-2604-A", 395000],
+                        ["ERW-2604-B", "input", "HRC-F61822", 300000],
+                        ["ERW-2604-B", "output", "TUBE-2604-B", 290000]],
+        "Shipments": [
+            ["SH-CN-TH-0313", "HRC-6B04217", 410000, "CN-TS-HSM", "TH-RY-TUBE", d("2026-03-13"), d("2026-03-24"),
+             "sea", "COSU6412008831"],
+            ["SH-JP-TH-0320", "HRC-F61822", 300000, "JP-FK-HSM", "TH-RY-TUBE", d("2026-03-20"), d("2026-03-30"),
+             "sea", "NYKS3320117"],
+            ["SH-TH-US-0414", "TUBE-2604-A", 395000, "TH-RY-TUBE", "US-HOU-DC", d("2026-04-14"), d("2026-05-12"),
+             "sea", "HLCUBKK2604140"],
+            ["SH-TH-US-0421", "TUBE-2604-B", 290000, "TH-RY-TUBE", "US-HOU-DC", d("2026-04-21"), d("2026-05-19"),
+             "sea", "HLCUBKK2604211"]],
+        "Entries": [
+            ["231-5520114-8", "TUBE-2604-A", 395000, d("2026-05-14"), "7306.61.5000", "TH", IMPORTER, "5301", None,
+             387100, "TH"],
+            ["231-5520387-1", "TUBE-2604-B", 290000, d("2026-05-21"), "7306.61.5000", "TH", IMPORTER, "5301", None,
+             313200, "JP"]],
+        "Documents": [
+            ["TH-D01", "mill_certificate", "lot", "HRC-6B04217", "MTC-6B04217", "Hebei Northern Steel",
+             d("2026-03-11"), "CN", cn_cert, None],
+            ["TH-D02", "mill_certificate", "lot", "HRC-F61822", "MTC-F61822", "Setouchi Steel", d("2026-03-18"), "JP",
+             jp_cert, None],
+        ] + [[f"TH-D{n:02d}", dtype, ctype, cid, ref, issuer, d(day), None, None, None]
+             for n, (dtype, ctype, cid, ref, issuer, day) in enumerate([
+                 ("bill_of_lading", "shipment", "SH-CN-TH-0313", "COSU6412008831", "COSCO", "2026-03-13"),
+                 ("commercial_invoice", "shipment", "SH-CN-TH-0313", "TS-EXP-26-0311", "Hebei Northern Steel",
+                  "2026-03-12"),
+                 ("bill_of_lading", "shipment", "SH-JP-TH-0320", "NYKS3320117", "NYK Line", "2026-03-20"),
+                 ("commercial_invoice", "shipment", "SH-JP-TH-0320", "SSC-26-03-1182", "Setouchi Steel", "2026-03-19"),
+                 ("production_record", "process", "ERW-2604-A", "PR-ERW-2604-A", "Siam Steel Tube", "2026-04-09"),
+                 ("production_record", "process", "ERW-2604-B", "PR-ERW-2604-B", "Siam Steel Tube", "2026-04-16"),
+                 ("bill_of_lading", "shipment", "SH-TH-US-0414", "HLCUBKK2604140", "Hapag-Lloyd", "2026-04-14"),
+                 ("commercial_invoice", "shipment", "SH-TH-US-0414", "SST-INV-2604-A", "Siam Steel Tube",
+                  "2026-04-13"),
+                 ("bill_of_lading", "shipment", "SH-TH-US-0421", "HLCUBKK2604211", "Hapag-Lloyd", "2026-04-21"),
+                 ("commercial_invoice", "shipment", "SH-TH-US-0421", "SST-INV-2604-B", "Siam Steel Tube",
+                  "2026-04-20"),
+                 ("commercial_invoice", "entry", "231-5520114-8", "SST-INV-2604-A", "Siam Steel Tube", "2026-04-13"),
+                 ("packing_list", "entry", "231-5520114-8", "SST-PL-2604-A", "Siam Steel Tube", "2026-04-13"),
+                 ("bill_of_lading", "entry", "231-5520114-8", "HLCUBKK2604140", "Hapag-Lloyd", "2026-04-14"),
+                 ("commercial_invoice", "entry", "231-5520387-1", "SST-INV-2604-B", "Siam Steel Tube", "2026-04-20"),
+                 ("packing_list", "entry", "231-5520387-1", "SST-PL-2604-B", "Siam Steel Tube", "2026-04-20"),
+                 ("bill_of_lading", "entry", "231-5520387-1", "HLCUBKK2604211", "Hapag-Lloyd", "2026-04-21"),
+             ], start=3)],
+    })
+
+
 if __name__ == "__main__":
     aluminium()
     solar()
     plywood()
+    steel()
     print(f"wrote the sample workbooks in {HERE}")

@@ -6,7 +6,7 @@ import re
 import shlex
 from pathlib import Path
 
-from tracker.cli import app, audit_app
+from tracker.cli import app, audit_app, measures_app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text()
@@ -16,6 +16,7 @@ def command_names() -> list[str]:
     names = [c.name or c.callback.__name__ for c in app.registered_commands]
     names = [n.rstrip("_") for n in names]
     names += [f"audit {c.name}" for c in audit_app.registered_commands]
+    names += [f"measures {c.name}" for c in measures_app.registered_commands]
     return names
 
 

@@ -46,12 +46,15 @@ def direct(country="CN", declared="CN", hts=ALU, **entry_kw) -> dict:
     return documented({
         "Facilities": [fac("F1", country, established_on=D("2000-01-01")), fac("US-DC", "US", "warehouse")],
         "Items": [item("BILLET"), item("PROFILE", hts=hts)],
-        "Lots": [lot("B-1", "BILLET", "F1", 1000, "2024-01-02", country, 2.5),
+        # the billet's certificate gives where it was smelted and cast (Section 232), and the entry says so
+        "Lots": [lot("B-1", "BILLET", "F1", 1000, "2024-01-02", country, 2.5)
+                 | {"smelt_country": country, "cast_country": country},
                  lot("P-1", "PROFILE", "F1", 950, "2024-01-10", value=4)],
         "Processes": [proc("EXT-1", "F1", "extrusion", "2024-01-10", "2024-01-05")],
         "ProcessLots": [io("EXT-1", "input", "B-1", 1000), io("EXT-1", "output", "P-1", 950)],
         "Shipments": [ship("S-1", "P-1", 950, "F1", "US-DC", "2024-01-15", "2024-02-10")],
-        "Entries": [entry("E-1", "P-1", 950, "2024-02-12", hts, declared, **entry_kw)],
+        "Entries": [entry("E-1", "P-1", 950, "2024-02-12", hts, declared,
+                          **({"smelt_country": country, "cast_country": country} | entry_kw))],
     })
 
 
@@ -230,7 +233,8 @@ def test_a_raw_lot_without_origin_is_untraced_even_off_the_main_line(run):
     data["ProcessLots"].append(io("EXT-1", "input", "GLUE", 5))
     r = run(data)
     assert r["computed_origin"] == "CN"
-    assert codes(r) == {"UNTRACED_INPUT", "MISSING_EVIDENCE"}  # and GLUE has no mill certificate
+    # GLUE has no mill certificate: nor does it say where its aluminum was smelted and cast
+    assert codes(r) == {"UNTRACED_INPUT", "MISSING_EVIDENCE", "METAL_PROVENANCE_UNKNOWN"}
 
 
 def test_a_cycle_is_a_clear_error(cli, tmp_path):
@@ -333,8 +337,12 @@ def test_an_old_facility_is_not_new(run):
     assert "NEW_FACILITY" not in codes(run(via("TH", "factory", step="repackaging")))
 
 
+# Portable computers: on List 4B only, which never took effect (84 FR 69447), so under no measure.
+UNMEASURED = "8471.30.0100"
+
+
 def test_a_new_facility_is_not_flagged_without_a_measure(run):
-    data = via("TH", "factory", step="repackaging", hts="8537.10.9170")
+    data = via("TH", "factory", step="repackaging", hts=UNMEASURED)
     data["Facilities"][-1]["established_on"] = D("2023-01-01")
     assert "NEW_FACILITY" not in codes(run(data))
 
@@ -360,7 +368,7 @@ def test_ownership_in_an_unmeasured_country_is_fine(run):
 
 
 def test_related_party_needs_a_measure_on_the_product(run):
-    assert "RELATED_PARTY" not in codes(run(owned("CN", hts="8537.10.9170")))
+    assert "RELATED_PARTY" not in codes(run(owned("CN", hts=UNMEASURED)))
 
 
 # --- quantities and dates --------------------------------------------------------------------

@@ -61,8 +61,8 @@ def column(ws, header: str) -> list:
 def test_the_workbook_has_every_sheet_of_the_layout(workbook):
     wb = load_workbook(workbook)
     assert wb.sheetnames == ["Index", "Determination", "Route", "Route map", "Facilities", "Mass balance",
-                             "Documents", "Due diligence", "Flags", "Trade measures", "Audit trail",
-                             "Source files"]
+                             "Documents", "Due diligence", "Flags", "Trade measures", "Section 232",
+                             "Audit trail", "Source files"]
 
 
 def test_the_index_links_to_every_sheet_and_states_the_chain_head(workbook, cli):
@@ -228,4 +228,5 @@ def test_demo_runs_end_to_end(cli, tmp_path):
     assert "Evidence workbook:" in result.stdout and "verified" in result.stdout
     wb = load_workbook(tmp_path / "demo" / "evidence.xlsx")
     computed = {r[0]: r[6] for r in rows(wb["Index"]) if r and r[0] and str(r[0]).startswith("231-")}
-    assert computed == {"231-4471002-5": "VN", "231-4471877-0": "CN", "231-4472290-3": "VN"}
+    assert computed == {"231-4471002-5": "VN", "231-4471877-0": "CN", "231-4472290-3": "VN",
+                        "231-5520114-8": "TH", "231-5520387-1": "TH"}

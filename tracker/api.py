@@ -34,6 +34,7 @@ from .db import ensure_schema, evidence_beside, make_engine, read_tx, resolve_ur
 from .findings import TrackerError
 
 if TYPE_CHECKING:
+    from .measures import Measure
     from .audit import VerifyResult
     from .determination import EntryResult
     from .importer import ImportResult
@@ -276,6 +277,28 @@ class Tracker:
 
         with read_tx(self.engine) as conn:
             return list_requests(conn, open_only=open_only, overdue_only=overdue_only)
+
+    @_in_schemas
+    def measures(self, *, kind: str | None = None, country: str | None = None, hts: str | None = None,
+                 on: "date | None" = None) -> list["Measure"]:
+        """The trade measures, bundled and imported, filtered by kind, country (and `*` rows),
+        the HTS number they cover and the day they are in effect."""
+        from sqlalchemy import select
+
+        from .measures import all_measures, select_measures
+        from .models import table_for
+
+        with read_tx(self.engine) as conn:
+            imported = conn.execute(select(table_for("trade_measure"))).fetchall()
+        return select_measures(all_measures(imported), kind=kind, country=country, hts=hts, on=on)
+
+    @_in_schemas
+    def load_hts(self, path: str | os.PathLike, *, effective_on: "date | None" = None) -> Any:
+        """Load a newer HTS Chapter 99 release: rows it adds or changes are written, rows it no
+        longer has get an end date, in one audited import batch."""
+        from .measures_load import load_hts
+
+        return load_hts(self.engine, Path(path), effective_on=effective_on, actor=self.actor)
 
     @_in_schemas
     def template(self, path: str | os.PathLike) -> Path:

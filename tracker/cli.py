@@ -25,6 +25,25 @@ app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_
                        "and write the evidence workbook for CBP.")
 audit_app = typer.Typer(no_args_is_help=True, help="The tamper-evident audit trail.")
 app.add_typer(audit_app, name="audit")
+measures_app = typer.Typer(no_args_is_help=True, help="The trade measures: AD/CVD orders, Section 301, 232, 201.")
+app.add_typer(measures_app, name="measures")
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        from . import __version__
+        from .schemas import refdata_manifest
+
+        typer.echo(f"tracker {__version__}; bundled measures from {refdata_manifest()['release']} "
+                   "(Chapter 99), AD/CVD orders curated by hand")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool, typer.Option(
+        "--version", callback=_show_version, is_eager=True,
+        help="The version, and the vintage of the bundled reference data.")] = False) -> None:
+    del version
 
 DbOpt = Annotated[Optional[str], typer.Option(
     "--db", metavar="URL", show_default=False,
@@ -223,6 +242,74 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
     _stdout().print(t)
 
 
+
+@measures_app.command("list")
+def measures_list(kind: Annotated[Optional[str], typer.Option("--kind", metavar="K",
+                                                             help="AD, CVD, 301, 232 or 201.")] = None,
+                  country: Annotated[Optional[str], typer.Option("--country", metavar="C",
+                                                                help="Rows for this country (and * rows).")] = None,
+                  hts: Annotated[Optional[str], typer.Option("--hts", metavar="H",
+                                                            help="Rows covering this HTS number.")] = None,
+                  on: Annotated[Optional[str], typer.Option("--on", metavar="DATE",
+                                                           help="Rows in effect on this date.")] = None,
+                  db: DbOpt = None, json: JsonOpt = False) -> None:
+    """The trade measures, bundled and imported, as rows: filter by kind, country, HTS and date."""
+    from .measures import parse_measure_country
+    from .values import BadValue, parse_date, parse_hts
+
+    try:
+        country = parse_measure_country(country) if country else None
+        hts = parse_hts(hts) if hts else None
+        day = parse_date(on) if on else None
+    except BadValue as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with user_errors():
+        rows = _tracker(db).measures(kind=kind, country=country, hts=hts, on=day)
+    if json:
+        _print_json({"measures": [m.to_dict() for m in rows]})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Trade measures ({len(rows)} rows)", title_justify="left")
+    for col in ("measure_id", "kind", "country", "hts_prefix", "effective_on", "expires_on", "rate",
+                "heading", "exclusion", "source"):
+        table.add_column(col, overflow="fold")
+    for m in rows:
+        d = m.to_dict()
+        table.add_row(*[str(d[c] or "") if c != "rate" or d[c] is None else f"{d[c]}%"
+                        for c in ("measure_id", "kind", "country", "hts_prefix", "effective_on", "expires_on",
+                                  "rate", "heading", "exclusion", "source")])
+    _stdout().print(table)
+
+
+@measures_app.command("load-hts")
+def measures_load_hts(file: Annotated[Path, typer.Argument(metavar="FILE", help="HTS Chapter 99 as text (.txt or .txt.gz).")],
+                      effective: Annotated[Optional[str], typer.Option(
+                          "--effective", metavar="DATE",
+                          help="The day the release takes effect (default: today).")] = None,
+                      db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
+    """Load a newer HTS release: rows it adds or changes are written, rows it drops get an end date."""
+    from .refdata.hts99 import DerivationError
+    from .values import BadValue, parse_date
+
+    try:
+        day = parse_date(effective) if effective else None
+    except BadValue as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not file.is_file():
+        fail(f"{file} not found")
+    with user_errors():
+        try:
+            result = _tracker(db, actor).load_hts(file, effective_on=day)
+        except DerivationError as exc:
+            fail(f"{file} does not read as HTS Chapter 99: {exc}")
+    if json:
+        _print_json(result.to_dict())
+        return
+    typer.echo(f"HTS {result.release}: {result.derived} rows derived; {result.new} new, {result.changed} changed, "
+               f"{result.ended} ended" + ("" if result.batch_id else " (nothing to write)"))
+
+
 def main() -> None:
     """Entry point: no traceback reaches a user unless TRACKER_DEBUG is set."""
     try:
@@ -270,6 +357,8 @@ def _check_table(results: list[dict], width: int):
     from rich.table import Table
     from rich.text import Text
 
+    from .metal import metal_text
+
     order = ("high", "medium", "low", "info")
     table = Table(title="Origin determination", title_justify="left", show_lines=True)
     for col in ("entry / lot", "HTS", "origin"):
@@ -281,6 +370,9 @@ def _check_table(results: list[dict], width: int):
              + max(len(x or "") for r in results for x in ("HTS", r["hts"]))
              + max(len(f"computed {r['computed_origin'] or 'unknown'}") for r in results))
     table.add_column("route", max_width=max(2, width - 16 - fixed - flags_width))
+    metal = any(metal_text(r["metal_provenance"]) for r in results)  # a column only when there is metal
+    if metal:
+        table.add_column("metal traced")
     table.add_column("flags", min_width=flags_width)
     for r in results:
         origin = Text(f"declared {r['declared_origin']}\ncomputed ") + Text(
@@ -291,7 +383,7 @@ def _check_table(results: list[dict], width: int):
             if f["code"] not in flags.plain.split():
                 flags.append(f["code"] + " ", style=SEVERITY_STYLE.get(f["severity"], ""))
         table.add_row(Text(r["entry_number"]) + Text("\n" + r["lot_id"], style="dim"), r["hts"], origin,
-                      " > ".join(r["route"]),
+                      " > ".join(r["route"]), *((metal_text(r["metal_provenance"]),) if metal else ()),
                       flags if flags else Text("none", style="green"))
     return table
 

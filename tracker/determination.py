@@ -23,7 +23,8 @@ from .chain import SupplyChain, load_chain
 from .db import evidence_dir
 from .findings import Finding, NotFound
 from .flags import EntryContext, prepare_all, run_checks
-from .measures import Measure, MeasureIndex, all_measures
+from .measures import EVERY_COUNTRY, Measure, MeasureIndex, all_measures
+from .metal import LotMetal, for_lot, gather_metal
 from .origin import Basis, LotOrigin, determine_origins
 from .route import build_route, main_line, upstream_of
 
@@ -51,7 +52,16 @@ class EntryResult:
             "entry_date": e.entry_date.isoformat(),
             "basis": self.basis.to_dict(),
             "other_origin_inputs": [{"lot_id": lot, "origin": c} for lot, c in self.other_origin_inputs],
+            # determination-v2 §7 and §8
+            "measures": [m.summary() for m in self.measures()],
+            "metal_provenance": self.context.metal.to_dict(),
         }
+
+    def measures(self) -> list[Measure]:
+        """The measures covering the entry line for the origin its regime judges (232 and 201:
+        every origin). Section 301 and AD/CVD follow substantial transformation: the computed origin."""
+        origin = self.computed_origin
+        return [m for m in self.context.measures if m.country in (origin, EVERY_COUNTRY)]
 
 
 @dataclass
@@ -64,6 +74,7 @@ class Determination:
     evidence_store: Path | None
     _shared: dict[str, Any] | None = None
     _index: MeasureIndex | None = None
+    _metal: dict[str, LotMetal] | None = None
 
     @property
     def shared(self) -> dict[str, Any]:
@@ -71,6 +82,13 @@ class Determination:
         if self._shared is None:
             self._shared = prepare_all(self.chain)
         return self._shared
+
+    @property
+    def metal(self) -> dict[str, LotMetal]:
+        """Every lot's metal provenance, gathered in one pass on first use (tracker.metal)."""
+        if self._metal is None:
+            self._metal = gather_metal(self.chain)
+        return self._metal
 
     def _measure_index(self) -> MeasureIndex:
         if self._index is None:
@@ -99,7 +117,7 @@ class Determination:
         ctx = EntryContext(chain, origins, e, lot_origin.country, lot_origin.basis, line, events, route, steps,
                            pass_through, upstream_of(chain, e.lot_id, e.entry_number),
                            self._measure_index().covering(e.hts, e.entry_date), self.shared,
-                           self.evidence_store)
+                           self.evidence_store, metal=for_lot(self.metal, e.lot_id))
         flags = run_checks(ctx)
         others = sorted({o for lot in line for o in origins[lot].other_inputs})
         return EntryResult(e, lot_origin.country, lot_origin.basis, route, flags, others, ctx)
@@ -147,6 +165,8 @@ def check_dicts(conn: Connection, entries: list[str] | None = None, evidence_sto
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
         return [d.entry(e).to_dict() for e in rows]
     d.shared  # noqa: B018  computed once, before the fork, so every worker shares it
+    d.metal  # noqa: B018
+    d._measure_index()
     step = -(-len(rows) // (workers * 4))
     spans = [(i, min(i + step, len(rows))) for i in range(0, len(rows), step)]
     _RUN = (d, rows)

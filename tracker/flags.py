@@ -22,6 +22,7 @@ from .canonical import decimal_text, file_sha256
 from .chain import SupplyChain
 from .findings import Finding
 from .measures import Measure
+from .metal import KEYS, LABELS, NOTHING, LotMetal, declared_metal, metal_chapter
 from .origin import Basis, LotOrigin
 from .route import RouteEvent, Step, Upstream, entry_facilities
 from .schemas import evidence_rules, flag_info
@@ -48,6 +49,7 @@ class EntryContext:
     shared: dict[str, Any]  # what each check's `prepare` computed, by code
     evidence_store: Path | None = None
     findings: list[Finding] = field(default_factory=list)
+    metal: LotMetal = NOTHING  # the entry lot's metal provenance (tracker.metal)
 
     @property
     def declared(self) -> str:
@@ -202,6 +204,86 @@ def _route_facilities(ctx: EntryContext, country: str) -> list[str]:
             if fid and c == country and fid not in out:
                 out.append(fid)
     return out
+
+
+# --- Section 232: the metal's own origin ------------------------------------------------------
+
+def _under_232(ctx: EntryContext, metal: str) -> list[Measure]:
+    """The 232 measures covering the entry that are about `metal` (or name no metal)."""
+    return [m for m in ctx.measures if m.kind == "232" and m.metal in (metal, None)]
+
+
+def _lots_upstream(ctx: EntryContext, wanted: Callable[[Any], bool]) -> list[str]:
+    lots = ctx.chain.lots
+    return [f"lot:{x}" for x in sorted(ctx.upstream.lots) if wanted(lots[x])]
+
+
+def _chapter_of(ctx: EntryContext, lot: Any) -> str | None:
+    item = ctx.chain.items.get(lot.item_id)
+    return metal_chapter(item.hts if item else None)
+
+
+def metal_provenance_unknown(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §8: "the entry's HTS is under a `232` measure in effect and, on some
+    path upstream, no lot of an item of HTS chapter 72 or 73 states `melt_pour_country`
+    (steel), or no lot of an item of chapter 76 states `smelt_country` and `cast_country`
+    (aluminum)". The entry's own HTS counts as the metal of its lot."""
+    if not any(m.kind == "232" for m in ctx.measures):
+        return
+    own, metal, hts = metal_chapter(ctx.entry.hts), ctx.metal, ctx.entry.hts
+    for name, (untraced, unstated, what, lacking) in _UNTRACED.items():
+        under = _under_232(ctx, name)
+        if under and (untraced(metal) or (own == name and unstated(metal))):
+            names = ", ".join(sorted({m.measure_id for m in under}))
+            yield _finding("METAL_PROVENANCE_UNKNOWN", f"HTS {hts} is under {names}, but on a path upstream no "
+                           f"{what}", ctx.entry_subject,
+                           *_lots_upstream(ctx, lambda lot: _chapter_of(ctx, lot) == name and lacking(lot)))
+
+
+# metal -> (some path holding it is untraced, some path states nothing, what no lot states, a lot lacking it)
+_UNTRACED: dict[str, tuple[Callable, Callable, str, Callable]] = {
+    "steel": (lambda m: m.steel_untraced, lambda m: m.any_path_unstated_steel,
+              "steel lot states where the steel was melted and poured (the mill certificate gives it)",
+              lambda lot: not lot.melt_pour_country),
+    "aluminum": (lambda m: m.aluminum_untraced, lambda m: m.any_path_unstated_aluminum,
+                 "aluminum lot states where its primary aluminum was smelted and where it was cast",
+                 lambda lot: not (lot.smelt_country and lot.cast_country)),
+}
+
+
+def metal_provenance_mismatch(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §8: "a country the entry declares for melt and pour, smelt or cast is
+    not among those traced upstream, or one traced is not declared". Judged when the entry
+    declares any of them, or is under a `232` measure (which makes declaring them due)."""
+    e = ctx.entry
+    said_any = e.melt_pour_country or e.smelt_country or e.secondary_smelt_country or e.cast_country
+    if not said_any and (ctx.metal is NOTHING or not any(m.kind == "232" for m in ctx.measures)):
+        return
+    declared = declared_metal(e)
+    problems = []
+    for key in KEYS:
+        traced, said = ctx.metal.of(key), declared[key]
+        if said and said not in traced:
+            problems.append(f"declared {LABELS[key]} country {said}, traced "
+                            f"{', '.join(sorted(traced)) or 'none'}")
+        missing = sorted(traced - {said})
+        if missing:
+            problems.append(f"traced {LABELS[key]} country {', '.join(missing)} not declared")
+    if problems:
+        yield _finding("METAL_PROVENANCE_MISMATCH", "; ".join(problems), ctx.entry_subject)
+
+
+def russian_aluminum(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §8: "a smelt or cast country upstream of an entry under a `232`
+    aluminum measure is RU" (headings 9903.85.67 and 9903.85.68: 200%)."""
+    if ctx.metal is NOTHING or not _under_232(ctx, "aluminum"):
+        return
+    where = [LABELS[k] for k in ("smelt", "secondary_smelt", "cast") if "RU" in ctx.metal.of(k)]
+    if where:
+        yield _finding("RUSSIAN_ALUMINUM", f"the aluminum upstream was {' and '.join(where)} in Russia: "
+                       "Section 232 duty of 200% (headings 9903.85.67 and 9903.85.68)", ctx.entry_subject,
+                       *_lots_upstream(ctx, lambda lot: "RU" in (lot.smelt_country, lot.secondary_smelt_country,
+                                                                 lot.cast_country)))
 
 
 # --- quantities and dates ----------------------------------------------------------------
@@ -515,6 +597,9 @@ CHECKS: tuple[Check, ...] = (
     Check("UNTRACED_INPUT", untraced_input),
     Check("DOC_CONFLICT", doc_conflict),
     Check("DOC_TAMPERED", doc_tampered, prepare_tampering),
+    Check("METAL_PROVENANCE_UNKNOWN", metal_provenance_unknown),
+    Check("METAL_PROVENANCE_MISMATCH", metal_provenance_mismatch),
+    Check("RUSSIAN_ALUMINUM", russian_aluminum),
     Check("MISSING_EVIDENCE", missing_evidence),  # last: its rules look at the high flags above
 )
 

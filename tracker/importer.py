@@ -28,6 +28,7 @@ from . import audit
 from .canonical import canonical_json, file_sha256
 from .db import bulk_insert, evidence_dir, read_tx, write_tx
 from .findings import Collector, Finding, ImportFailed
+from .measures import EVERY_COUNTRY, ORIGIN_FREE_KINDS, parse_measure_country
 from .models import table_for
 from .requests import returns
 from .schemas import SheetSpec, workbook_layout
@@ -192,7 +193,8 @@ def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector,
     sheet = _Sheet(spec, raw.name, tuple(c.field for _, c in columns), [], {})
     if missing:
         return sheet
-    parsers = [(i, c, parser_for(c.kind)) for i, c in columns]
+    parsers = [(i, c, parse_measure_country if c.kind == "measure_country" else parser_for(c.kind))
+               for i, c in columns]
     key_fields = spec.key
     gaps = raw.formula_gaps
     done = 0
@@ -328,6 +330,8 @@ def _resolve(conn: Connection, sheets: list[_Sheet], errors: Collector) -> None:
             check_refs(docs, "covers_id", target, covers_type, rows)
     _check_outputs(conn, by_name["ProcessLots"], errors)
     _check_shipments(by_name["Shipments"], errors)
+    if "TradeMeasures" in by_name:
+        _check_measures(by_name["TradeMeasures"], errors)
     _check_ownership(conn, by_name["Companies"], errors)
 
 
@@ -366,6 +370,19 @@ def _check_shipments(sheet: _Sheet, errors: Collector) -> None:
                 errors.add("CONFLICT", f"shipment {r.values['shipment_id']!r} says {ref.values.get(f)!r} "
                            f"on row {ref.row} but {r.values.get(f)!r} here", sheet=sheet.name,
                            row=r.row, column=f)
+
+
+def _check_measures(sheet: _Sheet, errors: Collector) -> None:
+    """`*` (every country) only for measures that do not turn on origin (232, 201); a
+    measure ends on or after the day it starts (supplier-workbook-v1.1)."""
+    for r in sheet.rows:
+        v = r.values
+        if v["country"] == EVERY_COUNTRY and v["kind"] not in ORIGIN_FREE_KINDS:
+            errors.add("BAD_VALUE", f"* (every country) is only for 232 and 201 measures; a {v['kind']} "
+                       "measure names its country", sheet=sheet.name, row=r.row, column="country")
+        if v.get("expires_on") and v["expires_on"] < v["effective_on"]:
+            errors.add("BAD_VALUE", f"expires on {v['expires_on']}, before it takes effect on "
+                       f"{v['effective_on']}", sheet=sheet.name, row=r.row, column="expires_on")
 
 
 def _check_ownership(conn: Connection, sheet: _Sheet, errors: Collector) -> None:

@@ -122,6 +122,11 @@ class Lot(Sourced, table=True):
     produced_on: Optional[date] = None
     origin_country: Optional[str] = None
     unit_value_usd: Optional[Decimal] = _qty(default=None)
+    # Section 232: the metal's own history, which substantial transformation never resets
+    melt_pour_country: Optional[str] = None
+    smelt_country: Optional[str] = None
+    secondary_smelt_country: Optional[str] = None
+    cast_country: Optional[str] = None
 
 
 class Process(Sourced, table=True):
@@ -169,6 +174,11 @@ class Entry(Sourced, table=True):
     port_of_entry: Optional[str] = None
     preference_program: Optional[str] = None
     value_usd: Optional[Decimal] = _qty(default=None)
+    # Section 232: what the entry declared of the metal's history
+    melt_pour_country: Optional[str] = None
+    smelt_country: Optional[str] = None
+    secondary_smelt_country: Optional[str] = None
+    cast_country: Optional[str] = None
 
 
 class Document(Sourced, table=True):
@@ -195,6 +205,11 @@ class TradeMeasure(Sourced, table=True):
     country: str
     effective_on: date
     description: Optional[str] = None
+    expires_on: Optional[date] = None
+    rate: Optional[Decimal] = _qty(default=None)  # percent ad valorem
+    heading: Optional[str] = None  # the Chapter 99 heading, 9903.88.03
+    source: Optional[str] = None  # Federal Register citation or HTS release
+    exclusion: Optional[str] = None  # "yes": excludes the prefix from measure_id
 
 
 class Ruling(Sourced, table=True):

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import csv
 import functools
+import gzip
+import io
 import os
 import tomllib
 from contextlib import contextmanager
@@ -22,7 +24,8 @@ from typing import Callable, Iterator, TypeVar
 
 __all__ = ["schema_path", "vocabulary", "process_classes", "workbook_layout", "SheetSpec",
            "ColumnSpec", "evidence_rules", "flag_info", "default_measures_rows", "sheet_by_name",
-           "sheet_headers", "user_folder", "using"]
+           "sheet_headers", "user_folder", "using", "derived_measures_bytes", "derived_measures_rows",
+           "refdata_manifest"]
 
 _FOLDER: ContextVar[Path | None] = ContextVar("tracker_schemas", default=None)
 _T = TypeVar("_T")
@@ -158,3 +161,20 @@ def flag_info() -> dict[str, dict]:
 def default_measures_rows() -> tuple[dict, ...]:
     with schema_path("trade_measures.csv").open(newline="", encoding="utf-8") as fh:
         return tuple(csv.DictReader(fh))
+
+
+def derived_measures_bytes() -> bytes:
+    """The gzip CSV of the Section 301 and 232 rows derived from the HTS (tracker.refdata.hts99)."""
+    return schema_path("measures_hts99.csv.gz").read_bytes()
+
+
+def derived_measures_rows(data: bytes | None = None) -> list[list[str]]:
+    """Those rows, header first, as lists (20,000 of them: dicts would cost twice the time)."""
+    text = gzip.decompress(derived_measures_bytes() if data is None else data).decode("utf-8")
+    return list(csv.reader(io.StringIO(text, newline="")))
+
+
+@cache
+def refdata_manifest() -> dict:
+    """What the derived measures come from: the HTS release, the SHA-256 of its text, row counts."""
+    return _toml("measures_hts99.toml")

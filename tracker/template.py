@@ -33,6 +33,7 @@ _KIND_TEXT = {
     "date": "a date (YYYY-MM-DD)", "quantity": "a number, 0 or more",
     "hts": "an HTS number, 6 to 10 digits (dots allowed)", "hts_prefix": "the first 2 to 10 digits of HTS numbers",
     "sha256": "64 hex characters",
+    "measure_country": "a country (ISO code or English name), or * for every country (232 and 201 only)",
 }
 
 

@@ -17,6 +17,7 @@ from .canonical import jsonable
 from .chain import load_chain
 from .origin import determine_origins
 from .findings import NotFound
+from .metal import declared_metal, for_lot, gather_metal, metal_text, stated_metal
 from .route import entry_facilities, shipments_toward
 
 __all__ = ["Trace", "trace"]
@@ -42,7 +43,8 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
         out = Trace(f"entry:{entry}")
         first = lines[0]
         out.nodes[out.root] = {"id": out.root, "kind": "entry", "entry_number": entry, "hts": first.hts,
-                               "entry_date": first.entry_date.isoformat(), "declared_origin": first.declared_origin}
+                               "entry_date": first.entry_date.isoformat(), "declared_origin": first.declared_origin,
+                               "metal_declared": {k: v for k, v in declared_metal(first).items() if v}}
         roots = []
         for e in lines:
             out.edges.append({"from": f"lot:{e.lot_id}", "to": out.root, "kind": "entered",
@@ -60,6 +62,7 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
     else:
         raise ValueError("trace needs an entry or a lot")
     origins = determine_origins(chain, upstream)  # only what the trace shows
+    metal = gather_metal(chain, upstream)
 
     def facility(fid: str) -> str:
         node = f"facility:{fid}"
@@ -81,7 +84,8 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
                            "item": item.description, "quantity": jsonable(lot_row.quantity), "unit": item.unit,
                            "facility_id": lot_row.facility_id, "country": chain.country_of(lot_row.facility_id),
                            "produced_on": jsonable(lot_row.produced_on), "origin": origin.country,
-                           "origin_basis": origin.basis.text()}
+                           "origin_basis": origin.basis.text(), "metal_stated": stated_metal(lot_row),
+                           "metal_provenance": for_lot(metal, lot_id).to_dict()}
         out.edges.append({"from": node, "to": facility(lot_row.facility_id), "kind": "at"})
         kids = out.children.setdefault(node, [])
         for s in shipments_toward(chain, lot_id, targets):
@@ -128,14 +132,16 @@ def render_tree(t: Trace) -> Any:
         n = t.nodes[node_id]
         kind = n["kind"]
         if kind == "entry":
+            declared = metal_text(n["metal_declared"])
             return (f"[bold]entry {escape(n['entry_number'])}[/]  HTS {n['hts']}  {n['entry_date']}  "
-                    f"declared {n['declared_origin']}")
+                    f"declared {n['declared_origin']}" + (f"  metal declared: {declared}" if declared else ""))
         if kind == "lot":
             star = " [green]★ principal[/]" if parent and parent.get("principal_input") == n["lot_id"] else ""
             origin = n["origin"] or "[red]unknown[/]"
+            stated = metal_text(n["metal_stated"])
             return (f"[bold]lot {escape(n['lot_id'])}[/]  {escape(n['item'])}  {n['quantity']} {escape(n['unit'])}"
                     f"  at {escape(n['facility_id'])} ({n['country']})  {n['produced_on'] or ''}"
-                    f"  origin [bold]{origin}[/]{star}")
+                    f"  origin [bold]{origin}[/]{star}" + (f"  [blue]metal: {stated}[/]" if stated else ""))
         if kind == "shipment":
             bl = f"  B/L {escape(n['bill_of_lading'])}" if n["bill_of_lading"] else ""
             return (f"[cyan]shipment {escape(n['shipment_id'])}[/]  {escape(n['from_facility_id'])} "

@@ -14,6 +14,7 @@ from ..requests.due_diligence import due_diligence_rows
 from .build import Package
 from .rows import (audit_rows, determination_rows, document_rows, facility_rows, flag_rows, mass_balance_rows,
                    measure_rows, route_rows, source_rows)
+from .section_232 import section_232_rows
 
 __all__ = ["SHEET_KINDS"]
 
@@ -23,4 +24,5 @@ SHEET_KINDS: dict[str, Callable[[Package], Iterable[dict]] | None] = {
     "mass_balance": mass_balance_rows, "documents": document_rows, "flags": flag_rows,
     "measures": measure_rows, "audit": audit_rows, "sources": source_rows,
     "due_diligence": due_diligence_rows,
+    "section_232": section_232_rows,
 }

@@ -1,0 +1,1 @@
+"""Reference data derived from public sources (the HTS), with the code that derives it."""

@@ -344,16 +344,16 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
     out.print(f"{len(results)} entry line(s); flags: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
 
 
-def _longest_flag_code() -> int:
-    from .schemas import flag_info
-
-    return max(len(code) for code in flag_info())
+def _route_text(r: dict, metal: str) -> str:
+    """The route, and under it the metal's own countries when any are traced (Section 232)."""
+    route = " > ".join(r["route"])
+    return f"{route}\nmetal: {metal}" if metal else route
 
 
 def _check_table(results: list[dict], width: int):
     """The check table. Ids (entry, lot, HTS) and flag codes are what a reader copies: they are
-    never broken; the entry's lot sits under its number, declared origin over computed, and the route
-    and the flags wrap between words, so the table fits 80 columns."""
+    never broken; the entry's lot and HTS sit under its number, declared origin over computed, and
+    the route and the flags wrap between words, so the table fits 80 columns."""
     from rich.table import Table
     from rich.text import Text
 
@@ -361,18 +361,15 @@ def _check_table(results: list[dict], width: int):
 
     order = ("high", "medium", "low", "info")
     table = Table(title="Origin determination", title_justify="left", show_lines=True)
-    for col in ("entry / lot", "HTS", "origin"):
+    for col in ("entry / lot / HTS", "origin"):
         table.add_column(col, no_wrap=True)
     # rich narrows the widest wrapping columns alike; the route yields first, so that the longest
-    # flag code keeps its line: it gets what the other columns (and 16 of rules and padding) leave
-    flags_width = _longest_flag_code()
-    fixed = (max(len(x) for r in results for x in ("entry / lot", r["entry_number"], r["lot_id"]))
-             + max(len(x or "") for r in results for x in ("HTS", r["hts"]))
+    # flag code shown keeps its line: it gets what the other columns (and 13 of rules and padding) leave
+    flags_width = max([len(f["code"]) for r in results for f in r["flags"]] + [len("flags")])
+    fixed = (max(len(x or "") for r in results for x in ("entry / lot / HTS", r["entry_number"], r["lot_id"],
+                                                          r["hts"]))
              + max(len(f"computed {r['computed_origin'] or 'unknown'}") for r in results))
-    table.add_column("route", max_width=max(2, width - 16 - fixed - flags_width))
-    metal = any(metal_text(r["metal_provenance"]) for r in results)  # a column only when there is metal
-    if metal:
-        table.add_column("metal traced")
+    table.add_column("route", max_width=max(2, width - 13 - fixed - flags_width))
     table.add_column("flags", min_width=flags_width)
     for r in results:
         origin = Text(f"declared {r['declared_origin']}\ncomputed ") + Text(
@@ -382,8 +379,8 @@ def _check_table(results: list[dict], width: int):
         for f in sorted(r["flags"], key=lambda f: order.index(f["severity"])):
             if f["code"] not in flags.plain.split():
                 flags.append(f["code"] + " ", style=SEVERITY_STYLE.get(f["severity"], ""))
-        table.add_row(Text(r["entry_number"]) + Text("\n" + r["lot_id"], style="dim"), r["hts"], origin,
-                      " > ".join(r["route"]), *((metal_text(r["metal_provenance"]),) if metal else ()),
+        ids = Text(r["entry_number"]) + Text(f"\n{r['lot_id']}\n{r['hts']}", style="dim")
+        table.add_row(ids, origin, _route_text(r, metal_text(r["metal_provenance"])),
                       flags if flags else Text("none", style="green"))
     return table
 

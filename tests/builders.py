@@ -86,3 +86,13 @@ def counts(url: str) -> dict[str, int]:
         out["audit_record"] = conn.execute(select(func.count()).select_from(AuditRecord.__table__)).scalar()
     engine.dispose()
     return out
+
+
+def stored(url: str, table: str, **key) -> dict:
+    """The row of `table` with `key`, as the database holds it."""
+    engine = create_engine(url)
+    t = table_for(table)
+    with engine.connect() as conn:
+        row = dict(conn.execute(select(t).where(*[t.c[k] == v for k, v in key.items()])).one()._mapping)
+    engine.dispose()
+    return row

@@ -282,7 +282,7 @@ def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Co
                            sheet=raw.name, row=number, column=names.get(i, f"column {_letter(i)}"))
                 bad.add(i)
             ok = False
-        elif all(is_empty(v) for v in cells):
+        elif (not cells or is_empty(cells[0])) and all(is_empty(v) for v in cells):
             continue
         at[0] = number
         values: dict[str, Any] = {}

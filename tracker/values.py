@@ -76,28 +76,37 @@ def _show(value: Any) -> str:
     return repr(text if len(text) <= 40 else text[:37] + "...")
 
 
-def parse_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date() if value.time() == datetime.min.time() else value
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    text = str(value).strip()
+def _cell_text(value: Any) -> str:
+    if type(value) is str:  # most cells: skip the conversions below
+        text = value.strip()
+    else:
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
+        if isinstance(value, datetime):
+            value = value.date() if value.time() == datetime.min.time() else value
+        if isinstance(value, (date, datetime)):
+            return value.isoformat()
+        text = str(value).strip()
     if len(text) > MAX_TEXT:
         raise BadValue(f"text longer than {MAX_TEXT} characters")
     if text[:1] == "#":
         _refuse_error_value(text)
-    if _TEXT_CONTROL.search(text):
-        raise BadValue(f"{_show(text)} contains a control character "
-                       f"(U+{ord(_TEXT_CONTROL.search(text)[0]):04X}): delete it and type the text again")
+    return text
+
+
+def parse_text(value: Any) -> str:
+    text = _cell_text(value)
+    control = _TEXT_CONTROL.search(text)
+    if control:
+        raise BadValue(f"{_show(text)} contains a control character (U+{ord(control[0]):04X}): "
+                       "delete it and type the text again")
     return text
 
 
 def parse_id(value: Any) -> str:
     if isinstance(value, bool):
         raise BadValue(f"expected an identifier, got {value}")
-    text = parse_text(value)
+    text = _cell_text(value)
     if len(text) > MAX_ID:
         raise BadValue(f"identifier longer than {MAX_ID} characters")
     if _CONTROL.search(text):
@@ -367,15 +376,19 @@ def parse_sha256(value: Any) -> str:
     return text
 
 
+_WORD_GAP = re.compile(r"[\s-]+")
+
+
 def vocab_parser(name: str) -> Callable[[Any], str]:
     from .schemas import vocabulary
 
     words = vocabulary()[name]
+    exact = {w: w for w in words}
     lookup = {w.casefold(): w for w in words}
 
     def parse(value: Any) -> str:
         text = parse_text(value)
-        word = lookup.get(re.sub(r"[\s-]+", "_", text).casefold()) or lookup.get(text.casefold())
+        word = exact.get(text) or lookup.get(_WORD_GAP.sub("_", text).casefold()) or lookup.get(text.casefold())
         if word is None:
             shown = ", ".join(words) if len(words) <= 12 else ", ".join(words[:12]) + ", ..."
             raise BadValue(f"{_show(text)} is not a {name.replace('_', ' ')}; use one of: {shown}")

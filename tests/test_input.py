@@ -499,3 +499,16 @@ def test_a_workbook_built_here_is_read_back_exactly(cli, env, tmp_path):
     wb.save(tmp_path / "c.xlsx")
     cli("import", tmp_path / "c.xlsx")
     assert stored(env, "company", company_id="ACME")["address"] == "12 Le Loi, Ho Chi Minh City"
+
+
+def test_a_control_character_in_a_header_is_refused(cli, env, tmp_path):
+    data = simple()
+    headers = {"Items": HEADERS["Items"] + ["grade_x001B_[2J"]}
+    fails(cli, env, write_book(tmp_path / "a.xlsx", data, headers),
+          "Items!1 column E: header 'grade\\x1b[2J' contains a control character (U+001B)")
+
+
+def test_a_control_character_in_a_sheet_name_is_refused(cli, env, tmp_path):
+    folder = write_csv_folder(tmp_path / "csv", simple())
+    (folder / "Lots.csv").rename(folder / "Lots\x1b[2J.csv")
+    fails(cli, env, folder, "'Lots\\x1b[2J.csv': sheet name 'Lots\\x1b[2J.csv' contains a control character")

@@ -149,6 +149,11 @@ def _parse(source: Source, errors: Collector, warnings: Collector,
         else:
             warnings.add("UNKNOWN_SHEET", f"sheet {raw.name!r} is not part of the supplier workbook "
                          "and was ignored", sheet=raw.name, severity="warning")
+    for raw in source.sheets.values():
+        try:
+            parser_for("text")(raw.name)  # stored as each row's source_sheet
+        except BadValue as exc:
+            errors.add("BAD_VALUE", f"sheet name {exc}", sheet=repr(raw.name))
     out = []
     for spec in layout:
         raw = source.sheets.get(fold_name(spec.name))
@@ -226,6 +231,12 @@ def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Co
     have = {c.name for _, c in columns}
     absent = {k: c.name for k, c in by_name.items() if c.name not in have}
     for i, title, folded in unknown:
+        try:
+            parser_for("text")(title)  # an extra attribute's name is stored: no control characters
+        except BadValue as exc:
+            misnamed = True
+            errors.add("BAD_VALUE", f"header {exc}", sheet=raw.name, row=raw.header_row, column=f"column {_letter(i)}")
+            continue
         near = _resembles(folded, absent) if absent else None
         if near:
             misnamed = True
@@ -268,6 +279,8 @@ def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Co
         problems.setdefault(r, []).append((i, f"the cell holds the Excel error {value}: fix the formula or "
                                               "type the value (leave the cell empty when there is none)"))
     names = {i: c.name for i, c in columns} | dict(extras)
+    for i, message in problems.pop(raw.header_row, []):
+        errors.add("BAD_VALUE", message, sheet=raw.name, row=raw.header_row, column=f"column {_letter(i)}")
     done = 0
     for number, cells in raw.rows:
         done += 1

@@ -15,6 +15,7 @@ import hashlib
 import json
 import os
 import zipfile
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,7 @@ def test_headers_typed_as_people_type_them(cli, env, tmp_path):
     data["Lots"] = [[r.get(h) for h in HEADERS["Lots"]] for r in data["Lots"]]
     cli("import", write_book(tmp_path / "a.xlsx", data, headers))
     lot = stored(env, "lot", lot_id="B-1")
-    assert (lot["origin_country"], str(lot["unit_value_usd"]), lot["extra"]) == ("VN", "2.5", {})
+    assert (lot["origin_country"], lot["unit_value_usd"], lot["extra"]) == ("VN", Decimal("2.5"), {})
 
 
 @pytest.mark.parametrize("title,near", [("Orgin_country", "origin_country"), ("unit_values_usd", "unit_value_usd")])
@@ -126,7 +127,7 @@ def test_the_column_settles_an_ambiguous_number(cli, env, tmp_path, other, expec
     data["Lots"][0]["unit_value_usd"] = "1.200"
     data["Lots"][1]["unit_value_usd"] = other
     cli("import", write_csv_folder(tmp_path / "csv", data))
-    assert str(stored(env, "lot", lot_id="B-1")["unit_value_usd"]) == expected
+    assert stored(env, "lot", lot_id="B-1")["unit_value_usd"] == Decimal(expected)
 
 
 def test_a_column_with_both_conventions_settles_nothing(cli, env, tmp_path):
@@ -144,7 +145,7 @@ def test_numbers_with_plain_separators_are_read(cli, env, tmp_path, written, val
     data = simple()
     data["Lots"][0]["quantity"] = written
     cli("import", write_book(tmp_path / "a.xlsx", data))
-    assert str(stored(env, "lot", lot_id="B-1")["quantity"]) == value
+    assert stored(env, "lot", lot_id="B-1")["quantity"] == Decimal(value)
 
 
 def test_importing_a_csv_folder_twice_without_a_sha256_column(cli, env, tmp_path):
@@ -310,7 +311,7 @@ def test_binary_noise_of_a_number_cell_is_not_a_seventh_decimal(cli, env, tmp_pa
     data = simple()
     data["Lots"][1]["unit_value_usd"] = 0.1 + 0.2  # Excel shows 0.3
     cli("import", write_book(tmp_path / "a.xlsx", data))
-    assert str(stored(env, "lot", lot_id="P-1")["unit_value_usd"]) == "0.3"
+    assert stored(env, "lot", lot_id="P-1")["unit_value_usd"] == Decimal("0.3")
 
 
 @pytest.mark.parametrize("text", ["x\x00y", "red \x1b[31mflag"])
@@ -512,3 +513,13 @@ def test_a_control_character_in_a_sheet_name_is_refused(cli, env, tmp_path):
     folder = write_csv_folder(tmp_path / "csv", simple())
     (folder / "Lots.csv").rename(folder / "Lots\x1b[2J.csv")
     fails(cli, env, folder, "'Lots\\x1b[2J.csv': sheet name 'Lots\\x1b[2J.csv' contains a control character")
+
+
+@pytest.mark.parametrize("line,reason", [('"B-1"x,billet,kg,', "',' expected after '\"'"),
+                                         ('B-1,"billet,kg,', "unexpected end of data")])
+def test_malformed_csv_quoting_is_refused_not_repaired(cli, env, tmp_path, line, reason):
+    folder = write_csv_folder(tmp_path / "csv", simple())
+    lines = (folder / "Items.csv").read_text().splitlines()
+    lines[1] = line
+    (folder / "Items.csv").write_text("\n".join(lines) + "\n")
+    fails(cli, env, folder, f"Items.csv!2: line 2: not valid CSV ({reason})")

@@ -199,8 +199,18 @@ def _letter(index: int) -> str:
     return letters
 
 
-def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Collector,
-                 progress: Callable[[int], None] | None) -> _Sheet:
+@dataclass
+class _Header:
+    """Where each column of a sheet is, as its header row says."""
+
+    columns: list[tuple[int, Any]]  # (cell index, ColumnSpec)
+    extras: list[tuple[int, str]]  # (cell index, title): unknown columns kept as extra attributes
+    headerless: list[int]  # cell indexes under no title: a value there would be lost
+    usable: bool  # False when a required column is missing or a title must be corrected first
+
+
+def _read_header(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Collector) -> _Header:
+    """Find the header row (below a title, perhaps) and match its titles to the spec's columns."""
     by_name = {fold_name(c.name): c for c in spec.columns}
     raw.locate_header(lambda cells: sum(fold_name(c) in by_name for c in cells))
     found_on = f" (headers found on row {raw.header_row})" if raw.header_row > 1 else ""
@@ -208,49 +218,54 @@ def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Co
         warnings.add("HEADER_ROW", f"headers found on row {raw.header_row}; the {raw.skipped_above} "
                      f"non-empty row(s) above them (a title?) were not imported", sheet=raw.name,
                      row=raw.header_row, severity="warning")
-    columns: list[tuple[int, Any]] = []  # (cell index, ColumnSpec)
-    extras: list[tuple[int, str]] = []
-    headerless: list[int] = []  # cell indexes under no header: a value there would be lost
-    seen: dict[str, int] = {}
+    header = _Header([], [], [], True)
+    seen: set[str] = set()
     unknown: list[tuple[int, str, str]] = []
-    misnamed = False
     for i, title in enumerate(raw.header):
         folded = fold_name(title)
         if not folded:
-            headerless.append(i)
-            continue
-        if folded in seen:
+            header.headerless.append(i)
+        elif folded in seen:
             errors.add("DUPLICATE_COLUMN", f"column {title!r} appears twice{found_on}", sheet=raw.name,
                        row=raw.header_row, column=title)
-            continue
-        seen[folded] = i
-        if folded in by_name:
-            columns.append((i, by_name[folded]))
+        elif folded in by_name:
+            seen.add(folded)
+            header.columns.append((i, by_name[folded]))
         else:
+            seen.add(folded)
             unknown.append((i, title, folded))
-    have = {c.name for _, c in columns}
+    have = {c.name for _, c in header.columns}
     absent = {k: c.name for k, c in by_name.items() if c.name not in have}
     for i, title, folded in unknown:
         try:
             parser_for("text")(title)  # an extra attribute's name is stored: no control characters
         except BadValue as exc:
-            misnamed = True
-            errors.add("BAD_VALUE", f"header {exc}", sheet=raw.name, row=raw.header_row, column=f"column {_letter(i)}")
+            header.usable = False
+            errors.add("BAD_VALUE", f"header {exc}", sheet=raw.name, row=raw.header_row,
+                       column=f"column {_letter(i)}")
             continue
         near = _resembles(folded, absent) if absent else None
         if near:
-            misnamed = True
+            header.usable = False
             errors.add("UNKNOWN_COLUMN", f"column {title!r} is not a column of {spec.name} but resembles "
                        f"{near!r}: rename it {near!r}, or rename it clearly apart to keep it as an extra "
                        f"attribute{found_on}", sheet=raw.name, row=raw.header_row, column=title)
         else:
-            extras.append((i, title))
-    missing = [c for c in spec.columns if c.required and c.name not in have]
-    for c in missing:
-        errors.add("MISSING_COLUMN", f"missing required column{found_on}", sheet=raw.name,
-                   row=raw.header_row or 1, column=c.name)
+            header.extras.append((i, title))
+    for c in spec.columns:
+        if c.required and c.name not in have:
+            header.usable = False
+            errors.add("MISSING_COLUMN", f"missing required column{found_on}", sheet=raw.name,
+                       row=raw.header_row or 1, column=c.name)
+    return header
+
+
+def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Collector,
+                 progress: Callable[[int], None] | None) -> _Sheet:
+    header = _read_header(spec, raw, errors, warnings)
+    columns, extras, headerless = header.columns, header.extras, header.headerless
     sheet = _Sheet(spec, raw.name, tuple(c.field for _, c in columns), [], {})
-    if missing or misnamed:
+    if not header.usable:
         return sheet
     width = len(raw.header)
     # A number text such as 1.200 is settled by the column's other cells: which

@@ -21,18 +21,10 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 
-from tests.builders import HEADERS, counts, simple, stored, write_book, write_csv_folder
+from tests.builders import HEADERS, counts, refused, simple, stored, write_book, write_csv_folder
 
 
-def fails(cli, env, path, *expected: str):
-    """Import exits 1 naming each expected line; nothing is written."""
-    before = counts(env)
-    result = cli("import", path, code=1)
-    for line in expected:
-        assert line in result.stderr, result.stderr
-    assert "Traceback" not in result.output and "internal error" not in result.output
-    assert counts(env) == before
-    return result
+fails = refused
 
 
 def write_csv_text(folder: Path, name: str, text: str, encoding: str = "utf-8") -> None:

@@ -86,3 +86,25 @@ def counts(url: str) -> dict[str, int]:
         out["audit_record"] = conn.execute(select(func.count()).select_from(AuditRecord.__table__)).scalar()
     engine.dispose()
     return out
+
+
+def stored(url: str, table: str, **key) -> dict:
+    """The row of `table` with `key`, as the database holds it."""
+    engine = create_engine(url)
+    t = table_for(table)
+    with engine.connect() as conn:
+        row = dict(conn.execute(select(t).where(*[t.c[k] == v for k, v in key.items()])).one()._mapping)
+    engine.dispose()
+    return row
+
+
+def refused(cli, url: str, path, *expected: str):
+    """Import must exit 1 listing each expected line, and leave the database as it was."""
+    before = counts(url)
+    result = cli("import", path, code=1)
+    for line in expected:
+        assert line in result.stderr, result.stderr
+    assert "nothing was imported" in result.stderr
+    assert "Traceback" not in result.output and "internal error" not in result.output
+    assert counts(url) == before
+    return result

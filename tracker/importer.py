@@ -15,10 +15,12 @@ The work runs in three passes:
 
 from __future__ import annotations
 
+import errno
+import hashlib
 import os
-import shutil
 import tempfile
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
@@ -33,7 +35,7 @@ from .models import table_for
 from .requests import returns
 from .schemas import SheetSpec, workbook_layout
 from .sources import RawSheet, Source, fold_name, read_source
-from .values import BadValue, is_empty, parser_for
+from .values import AmbiguousNumber, BadValue, is_empty, parser_for, read_number
 
 __all__ = ["import_path", "ImportResult", "SheetSummary"]
 
@@ -48,6 +50,8 @@ _LABEL = {"Companies": "company", "Facilities": "facility", "Items": "item", "Lo
 _SHIPMENT_HEADER = ("from_facility_id", "to_facility_id", "shipped_on", "arrived_on",
                     "transport_mode", "bill_of_lading")
 _CHUNK = 5_000
+# Largest document file copied into the evidence store (bytes).
+MAX_DOCUMENT = int(os.environ.get("TRACKER_MAX_DOCUMENT", 512 << 20))
 
 
 @dataclass
@@ -153,66 +157,186 @@ def import_path(engine: Engine, path: str | os.PathLike, *, actor: str | None = 
 def _parse(source: Source, errors: Collector, warnings: Collector,
            progress: Callable[[int], None] | None) -> list[_Sheet]:
     layout = workbook_layout()
-    known = {fold_name(s.name) for s in layout}
+    known = {fold_name(s.name): s.name for s in layout}
     for folded, raw in source.sheets.items():
-        if folded not in known and folded not in _HELPER_SHEETS:
+        if folded in known or folded in _HELPER_SHEETS:
+            continue
+        near = _resembles(folded, known)
+        if near:
+            errors.add("UNKNOWN_SHEET", f"sheet {raw.name!r} is not a sheet of the supplier workbook but "
+                       f"resembles {near!r}: rename it {near!r} (or delete it) so that its rows are read",
+                       sheet=raw.name)
+        else:
             warnings.add("UNKNOWN_SHEET", f"sheet {raw.name!r} is not part of the supplier workbook "
                          "and was ignored", sheet=raw.name, severity="warning")
+    for raw in source.sheets.values():
+        try:
+            parser_for("text")(raw.name)  # stored as each row's source_sheet
+        except BadValue as exc:
+            errors.add("BAD_VALUE", f"sheet name {exc}", sheet=repr(raw.name))
     out = []
     for spec in layout:
         raw = source.sheets.get(fold_name(spec.name))
-        out.append(_parse_sheet(spec, raw, errors, progress) if raw else
+        out.append(_parse_sheet(spec, raw, errors, warnings, progress) if raw else
                    _Sheet(spec, spec.name, (), [], {}))
     return out
 
 
-def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector,
-                 progress: Callable[[int], None] | None) -> _Sheet:
+def _edits(a: str, b: str) -> int:
+    """Levenshtein distance, for the few header names that match nothing."""
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i]
+        for j, cb in enumerate(b, 1):
+            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
+        previous = current
+    return previous[-1]
+
+
+def _resembles(folded: str, known: dict[str, str]) -> str | None:
+    """The known name (folded -> as written) that `folded` is most likely a slip for:
+    a year or number appended (`Shipments 2024`), a singular (`Shipment`, `Entry`) or a
+    typo of a letter or two (`Orgin_country`). None for an unrelated name."""
+    stem = folded.rstrip("0123456789") or folded
+    if len(stem) < 3:
+        return None
+    forms = {stem, stem + "s", stem + "es", stem[:-1] + "ies" if stem.endswith("y") else stem}
+    for k, name in known.items():
+        if k in forms:
+            return name
+    best = min(known, key=lambda k: _edits(stem, k))
+    if _edits(stem, best) <= (1 if len(stem) <= 5 else 2):
+        return known[best]
+    return None
+
+
+def _letter(index: int) -> str:
+    letters = ""
+    index += 1
+    while index:
+        index, rem = divmod(index - 1, 26)
+        letters = chr(65 + rem) + letters
+    return letters
+
+
+@dataclass
+class _Header:
+    """Where each column of a sheet is, as its header row says."""
+
+    columns: list[tuple[int, Any]]  # (cell index, ColumnSpec)
+    extras: list[tuple[int, str]]  # (cell index, title): unknown columns kept as extra attributes
+    headerless: list[int]  # cell indexes under no title: a value there would be lost
+    usable: bool  # False when a required column is missing or a title must be corrected first
+
+
+def _read_header(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Collector) -> _Header:
+    """Find the header row (below a title, perhaps) and match its titles to the spec's columns."""
     by_name = {fold_name(c.name): c for c in spec.columns}
-    columns: list[tuple[int, Any]] = []  # (cell index, ColumnSpec)
-    extras: list[tuple[int, str]] = []
-    seen: dict[str, int] = {}
+    raw.locate_header(lambda cells: sum(fold_name(c) in by_name for c in cells))
+    found_on = f" (headers found on row {raw.header_row})" if raw.header_row > 1 else ""
+    if raw.skipped_above:
+        warnings.add("HEADER_ROW", f"headers found on row {raw.header_row}; the {raw.skipped_above} "
+                     f"non-empty row(s) above them (a title?) were not imported", sheet=raw.name,
+                     row=raw.header_row, severity="warning")
+    header = _Header([], [], [], True)
+    seen: set[str] = set()
+    unknown: list[tuple[int, str, str]] = []
     for i, title in enumerate(raw.header):
         folded = fold_name(title)
         if not folded:
-            continue
-        if folded in seen:
-            errors.add("DUPLICATE_COLUMN", f"column {title!r} appears twice", sheet=raw.name,
+            header.headerless.append(i)
+        elif folded in seen:
+            errors.add("DUPLICATE_COLUMN", f"column {title!r} appears twice{found_on}", sheet=raw.name,
                        row=raw.header_row, column=title)
-            continue
-        seen[folded] = i
-        if folded in by_name:
-            columns.append((i, by_name[folded]))
+        elif folded in by_name:
+            seen.add(folded)
+            header.columns.append((i, by_name[folded]))
         else:
-            extras.append((i, title))
-    have = {c.name for _, c in columns}
-    missing = [c for c in spec.columns if c.required and c.name not in have]
-    for c in missing:
-        errors.add("MISSING_COLUMN", "missing required column", sheet=raw.name,
-                   row=raw.header_row or 1, column=c.name)
+            seen.add(folded)
+            unknown.append((i, title, folded))
+    have = {c.name for _, c in header.columns}
+    absent = {k: c.name for k, c in by_name.items() if c.name not in have}
+    for i, title, folded in unknown:
+        try:
+            parser_for("text")(title)  # an extra attribute's name is stored: no control characters
+        except BadValue as exc:
+            header.usable = False
+            errors.add("BAD_VALUE", f"header {exc}", sheet=raw.name, row=raw.header_row,
+                       column=f"column {_letter(i)}")
+            continue
+        near = _resembles(folded, absent) if absent else None
+        if near:
+            header.usable = False
+            errors.add("UNKNOWN_COLUMN", f"column {title!r} is not a column of {spec.name} but resembles "
+                       f"{near!r}: rename it {near!r}, or rename it clearly apart to keep it as an extra "
+                       f"attribute{found_on}", sheet=raw.name, row=raw.header_row, column=title)
+        else:
+            header.extras.append((i, title))
+    for c in spec.columns:
+        if c.required and c.name not in have:
+            header.usable = False
+            errors.add("MISSING_COLUMN", f"missing required column{found_on}", sheet=raw.name,
+                       row=raw.header_row or 1, column=c.name)
+    return header
+
+
+def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector, warnings: Collector,
+                 progress: Callable[[int], None] | None) -> _Sheet:
+    header = _read_header(spec, raw, errors, warnings)
+    columns, extras, headerless = header.columns, header.extras, header.headerless
     sheet = _Sheet(spec, raw.name, tuple(c.field for _, c in columns), [], {})
-    if missing:
+    if not header.usable:
         return sheet
-    parsers = [(i, c, parse_measure_country if c.kind == "measure_country" else parser_for(c.kind))
-               for i, c in columns]
+    width = len(raw.header)
+    # A number text such as 1.200 is settled by the column's other cells: which
+    # convention (decimal point or comma) each quantity column shows, first on which row.
+    conventions: dict[str, dict[str, int]] = {}
+    pending: list[tuple[dict, Any, AmbiguousNumber, int]] = []
+    at = [0]
+
+    def quantity_parser(col) -> Callable[[Any], Any]:
+        shown = conventions.setdefault(col.name, {})
+
+        def parse(value: Any) -> Any:
+            number, convention = read_number(value)
+            if convention and convention not in shown:
+                shown[convention] = at[0]
+            return number
+        return parse
+
+    parsers = [(i, c, quantity_parser(c) if c.kind == "quantity" else
+                parse_measure_country if c.kind == "measure_country" else parser_for(c.kind)) for i, c in columns]
     key_fields = spec.key
-    gaps = raw.formula_gaps
+    problems: dict[int, list[tuple[int, str]]] = {}  # row -> (cell index, message)
+    for (r, i), formula in raw.formula_gaps.items():
+        problems.setdefault(r, []).append((i, f"formula {formula} has no calculated value: open the file in "
+                                              "Excel and save it, or type the value"))
+    for (r, i), value in raw.error_cells.items():
+        problems.setdefault(r, []).append((i, f"the cell holds the Excel error {value}: fix the formula or "
+                                              "type the value (leave the cell empty when there is none)"))
+    names = {i: c.name for i, c in columns} | dict(extras)
+    for i, message in problems.pop(raw.header_row, []):
+        errors.add("BAD_VALUE", message, sheet=raw.name, row=raw.header_row, column=f"column {_letter(i)}")
     done = 0
     for number, cells in raw.rows:
         done += 1
         if progress and done % 2000 == 0:
             progress(2000)
-        if all(is_empty(v) for v in cells):
-            continue
         n = len(cells)
-        values: dict[str, Any] = {}
         ok = True
+        bad: set[int] = set()
+        if problems and number in problems:
+            for i, message in sorted(problems[number]):
+                errors.add("FORMULA" if message.startswith("formula") else "BAD_VALUE", message,
+                           sheet=raw.name, row=number, column=names.get(i, f"column {_letter(i)}"))
+                bad.add(i)
+            ok = False
+        elif (not cells or is_empty(cells[0])) and all(is_empty(v) for v in cells):
+            continue
+        at[0] = number
+        values: dict[str, Any] = {}
         for i, col, parse in parsers:
-            if (number, i) in gaps:
-                errors.add("FORMULA", f"formula {gaps[(number, i)]} has no calculated value: open the "
-                           "file in Excel and save it, or type the value", sheet=raw.name, row=number,
-                           column=col.name)
-                ok = False
+            if bad and i in bad:
                 continue
             cell = cells[i] if i < n else None
             if is_empty(cell):
@@ -223,17 +347,27 @@ def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector,
                 continue
             try:
                 values[col.field] = parse(cell)
+            except AmbiguousNumber as exc:
+                values[col.field] = None
+                pending.append((values, col, exc, number))
             except BadValue as exc:
                 errors.add("BAD_VALUE", str(exc), sheet=raw.name, row=number, column=col.name)
                 ok = False
         extra = {}
         for i, title in extras:
             cell = cells[i] if i < n else None
-            if not is_empty(cell):
+            if not is_empty(cell) and not (bad and i in bad):
                 try:
                     extra[title] = parser_for("text")(cell)
                 except BadValue as exc:
                     errors.add("BAD_VALUE", str(exc), sheet=raw.name, row=number, column=title)
+        if n > width or headerless:
+            for i in chain(headerless, range(width, n)):
+                if i < n and not is_empty(cells[i]) and i not in bad:
+                    errors.add("NO_HEADER", f"column {_letter(i)} holds {parser_for('text')(cells[i])[:40]!r} "
+                               "but has no header: give the column a header or delete the value",
+                               sheet=raw.name, row=number, column=f"column {_letter(i)}")
+                    ok = False
         if not ok:
             continue
         key = tuple(values[f] for f in key_fields)
@@ -247,6 +381,18 @@ def _parse_sheet(spec: SheetSpec, raw: RawSheet, errors: Collector,
         sheet.rows.append(_Row(number, values, extra))
     if progress and done % 2000:
         progress(done % 2000)
+    for values, col, exc, number in pending:
+        shown = conventions.get(col.name, {})
+        if len(shown) == 1:
+            (convention, _), = shown.items()
+            values[col.field] = exc.readings[convention]
+            continue
+        if shown:
+            why = (f"the column writes decimals both with a point (row {shown['point']}) and with a comma "
+                   f"(row {shown['comma']})")
+        else:
+            why = "no other cell in the column shows whether it writes decimals with a point or a comma"
+        errors.add("AMBIGUOUS_NUMBER", f"{exc}; {why}", sheet=raw.name, row=number, column=col.name)
     return sheet
 
 
@@ -260,23 +406,38 @@ def _check_documents(source: Source, sheets: list[_Sheet], errors: Collector,
     base = source.base_dir.resolve()
     for r in docs.rows:
         r.values["stored"] = False
+        r.values.setdefault("sha256", None)  # a sheet without the column still compares on it
         name = r.values.get("file")
         if not name:
             continue
-        target = (base / name).resolve()
-        if Path(name).is_absolute() or not target.is_relative_to(base):
-            errors.add("BAD_VALUE", f"file {name!r} must be a path inside the workbook's folder",
+        shown = repr(name if len(name) <= 60 else name[:57] + "...")
+        try:
+            target = (base / name).resolve()
+            if Path(name).is_absolute() or not target.is_relative_to(base):
+                errors.add("BAD_VALUE", f"file {shown} must be a path inside the workbook's folder",
+                           sheet=docs.name, row=r.row, column="file")
+                continue
+            if not target.is_file():
+                warnings.add("FILE_NOT_FOUND", f"file {shown} not found beside the workbook; the document "
+                             "is recorded without it", sheet=docs.name, row=r.row, column="file",
+                             severity="warning")
+                continue
+            size = target.stat().st_size
+            if size > MAX_DOCUMENT:
+                errors.add("BAD_FILE", f"file {shown} is {size >> 20:,} MiB, more than the "
+                           f"{MAX_DOCUMENT >> 20:,} MiB a document may be (TRACKER_MAX_DOCUMENT)",
+                           sheet=docs.name, row=r.row, column="file")
+                continue
+            sha = file_sha256(target)
+        except (OSError, ValueError, RuntimeError) as exc:
+            # A symlink loop, a NUL in the path, a name longer than the system allows.
+            reason = getattr(exc, "strerror", None) or str(exc)
+            errors.add("BAD_FILE", f"file {shown} cannot be opened ({reason}): correct the path",
                        sheet=docs.name, row=r.row, column="file")
             continue
-        if not target.is_file():
-            warnings.add("FILE_NOT_FOUND", f"file {name!r} not found beside the workbook; the document "
-                         "is recorded without it", sheet=docs.name, row=r.row, column="file",
-                         severity="warning")
-            continue
-        sha = file_sha256(target)
         given = r.values.get("sha256")
         if given and given != sha:
-            errors.add("SHA256_MISMATCH", f"does not match the file {name!r}, whose SHA-256 is {sha}",
+            errors.add("SHA256_MISMATCH", f"does not match the file {shown}, whose SHA-256 is {sha}",
                        sheet=docs.name, row=r.row, column="sha256")
             continue
         r.values["sha256"] = sha
@@ -536,22 +697,62 @@ def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet
                         "register_file", name, audit.row_key(name, row), None,
                         canonical_json({"sha256": row["sha256"], "file": row["file"],
                                         "size": files[row["sha256"]].stat().st_size})))
-    stored = _store_files(evidence_dir(engine), to_store)
     audit.append(conn, changes + registered, actor, batch_id)
+    stored = _store_files(evidence_dir(engine), to_store)  # last: a failure above leaves no file behind
     return batch_id, stored
 
 
 def _store_files(store: Path, files: dict[str, Path]) -> int:
-    """Copy each file (by its sha256) into the content-addressed store; a file already there is kept."""
-    count = 0
-    for sha, src in files.items():
-        dest = audit.evidence_path(store, sha)
-        if dest.exists():
-            continue
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
-        os.close(fd)
-        shutil.copyfile(src, tmp)
-        os.replace(tmp, dest)  # atomic: the store never holds half a file
-        count += 1
-    return count
+    """Copy each file (by its sha256) into the content-addressed store; a file already there is kept.
+
+    Each file is hashed as it is copied: one changed since it was hashed is
+    refused. Files are first copied beside their place as `.incoming-*` and
+    moved in only when every one has arrived whole; on any failure (a full
+    disk) the partial copies are removed and nothing is left behind.
+    """
+    staged: list[tuple[str, Path]] = []
+    try:
+        for sha, src in files.items():
+            dest = audit.evidence_path(store, sha)
+            if dest.exists():
+                continue
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".incoming-")
+            staged.append((tmp, dest))
+            with os.fdopen(fd, "wb") as out:
+                copied = _copy_hashing(src, out)
+            if copied != sha:
+                raise ImportFailed([Finding("FILE_CHANGED", "error", f"file {src.name!r} changed while it was "
+                                            "being imported (its SHA-256 is no longer the one checked): "
+                                            "import again once it is no longer being written")])
+        for tmp, dest in staged:
+            os.replace(tmp, dest)  # atomic: the store never holds half a file
+    except OSError as exc:
+        _remove(tmp for tmp, _ in staged)
+        full = exc.errno in (errno.ENOSPC, errno.EDQUOT)
+        raise ImportFailed([Finding("STORE_FAILED", "error", (
+            f"the evidence store {store} is full ({exc.strerror}): free space there and import again"
+            if full else f"cannot copy a document file into the evidence store {store} "
+            f"({exc.strerror or exc})"))]) from None
+    except BaseException:
+        _remove(tmp for tmp, _ in staged)
+        raise
+    return len(staged)
+
+
+def _copy_hashing(src: Path, out) -> str:
+    """Copy `src` into the open file `out`; the SHA-256 of the bytes copied."""
+    h = hashlib.sha256()
+    with open(src, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            out.write(chunk)
+    return h.hexdigest()
+
+
+def _remove(paths: Iterable[str]) -> None:
+    for path in paths:
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            pass

@@ -74,7 +74,9 @@ class RawSheet:
     def locate_header(self, score: Callable[[list[str]], int]) -> None:
         """Split off the header: among the first HEADER_SCAN non-empty rows, the one
         `score` rates highest (the most known column names); the first non-empty
-        row when none scores. A title or blank rows may sit above it."""
+        row when none scores. A title or blank rows may sit above it. Once found, it stays."""
+        if self.header:
+            return
         peeked: list[tuple[int, list[Any]]] = []
         for number, cells in self.rows:
             if any(c is not None and str(c).strip() for c in cells):

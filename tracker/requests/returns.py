@@ -28,13 +28,14 @@ from sqlalchemy import Connection, select
 from .. import audit
 from ..findings import Collector, Finding, TrackerError
 from ..models import table_for
+from ..schemas import sheet_by_name
 from ..sources import Source, fold_name
 
 __all__ = ["ReturnedRequest", "read_returned", "Review", "review", "close_answered", "UnrequestedChanges"]
 
 _REQUEST_SHEET = "request"  # fold_name of workbook.REQUEST_SHEET
 _NUMBER_LABEL = "request number"
-_PLACEHOLDER_KEEP = {"doc_type", "covers_type", "covers_id"}
+_PLACEHOLDER_KEEP = {fold_name(c) for c in ("doc_type", "covers_type", "covers_id")}
 _PROVENANCE = {"batch_id", "source_sheet", "source_row", "extra"}
 
 
@@ -70,8 +71,11 @@ def read_returned(source: Source, warnings: Collector) -> ReturnedRequest | None
     if number is None:
         return None
     docs = source.sheets.get("documents")
-    if docs is not None and docs.header:
-        docs.rows = _skip_placeholders(docs.name, docs.header, docs.rows, warnings)
+    if docs is not None:
+        known = {fold_name(c.name) for c in sheet_by_name("Documents").columns}
+        docs.locate_header(lambda cells: sum(fold_name(c) in known for c in cells))  # as the importer finds it
+        if docs.header:
+            docs.rows = _skip_placeholders(docs.name, docs.header, docs.rows, warnings)
     return ReturnedRequest(number)
 
 
@@ -81,9 +85,9 @@ def _skip_placeholders(sheet: str, header: list[str], rows: Iterator[tuple[int, 
     for number, cells in rows:
         filled = {names[i]: c for i, c in enumerate(cells)
                   if i < len(names) and c not in (None, "") and str(c).strip()}
-        if filled and "document_id" not in filled and set(filled) <= _PLACEHOLDER_KEEP:
-            what = str(filled.get("doc_type", "document")).replace("_", " ")
-            about = f"{filled.get('covers_type', '')} {filled.get('covers_id', '')}".strip()
+        if filled and fold_name("document_id") not in filled and set(filled) <= _PLACEHOLDER_KEEP:
+            what = str(filled.get(fold_name("doc_type"), "document")).replace("_", " ")
+            about = f"{filled.get(fold_name('covers_type'), '')} {filled.get(fold_name('covers_id'), '')}".strip()
             warnings.add("NOT_ANSWERED", f"the {what} requested for {about} was left blank; row skipped",
                          sheet=sheet, row=number, severity="warning")
             continue

@@ -49,26 +49,35 @@ def _stdout():
 
 
 def fail(message: str) -> NoReturn:
-    _stderr().print(f"Error: {message}", markup=False)
+    from .terminal import printable
+
+    _stderr().print(f"Error: {printable(message)}", markup=False)
     raise typer.Exit(1)
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's errors into one-line messages and exit status 1."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from .findings import ImportFailed, TrackerError
+    from .terminal import printable
 
     try:
         yield
     except ImportFailed as exc:
         err = _stderr()
         for w in exc.warnings:
-            err.print(f"warning: {w}", markup=False)
+            err.print(printable(f"warning: {w}"), markup=False)
         for e in exc.errors:
-            err.print(str(e), markup=False)
+            err.print(printable(str(e)), markup=False)
         fail(f"{len(exc.errors)} error(s); nothing was imported")
     except TrackerError as exc:
         fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:  # the database itself, not the input
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc.__class__.__name__
+        fail(f"the database refused a query ({reason}): it may be locked, unreachable, or changed "
+             "outside tracker; `tracker audit verify` says what differs")
 
 
 def _open(db: str | None):
@@ -156,28 +165,115 @@ def _progress(label: str):
         yield lambda n: bar.advance(task, n)
 
 
+CheckpointOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--checkpoint", metavar="FILE", show_default=False,
+    help="A checkpoint file, or an evidence package (.zip) carrying one, that the trail must "
+         "still extend (repeatable).")]
+PublicKeyOpt = Annotated[Optional[Path], typer.Option(
+    "--public-key", metavar="FILE", show_default=False,
+    help="Ed25519 public key checkpoints must be signed with (default: $TRACKER_PUBLIC_KEY, "
+         "else the public half of $TRACKER_SIGNING_KEY).")]
+
+
 @audit_app.command("verify")
-def audit_verify(db: DbOpt = None, json: JsonOpt = False) -> None:
-    """Check the hash chain, every table against it, and every stored document file."""
-    from .audit import verify
+def audit_verify(checkpoint: CheckpointOpt = None, public_key: PublicKeyOpt = None,
+                 db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Check the hash chain, every table against it, every stored document file, and that the
+    trail still extends every checkpoint given."""
+    from . import checkpoint as cp
     from .db import evidence_dir, read_tx
+    from .terminal import printable
 
     with user_errors():
+        marks = [cp.load(p) for p in checkpoint or ()]
+        trusted = cp.public_key(public_key) if marks else None
         engine = _open(db)
         with read_tx(engine) as conn:
-            result = verify(conn, evidence_dir(engine))
+            result = cp.verify_database(conn, evidence_dir(engine), marks, trusted)
     if json:
         _print_json({"ok": result.ok, "records": result.records, "head_hash": result.head_hash,
                      "rows_checked": result.rows_checked, "files_checked": result.files_checked,
+                     "acknowledged": result.acknowledged,
+                     "checkpoints": [{"file": m.source, "records": m.records, "head": m.head,
+                                      "signed": bool(m.signature)} for m in marks],
                      "problems": [p.to_dict() for p in result.problems]})
     if not result.ok:
         err = _stderr()
         for p in result.problems:
-            err.print(f"{p.code}: {p.message}", markup=False)
+            err.print(printable(f"{p.code}: {p.message}"), markup=False)
         fail(f"the audit trail is broken: {result.problems[0].message}")
     if not json:
         typer.echo(f"OK: {result.records} audit records chain to {result.head_hash}; "
                    f"{result.rows_checked} rows and {result.files_checked} files match.")
+        if result.acknowledged:
+            typer.echo(f"{len(result.acknowledged)} acknowledged drift(s): audit record(s) "
+                       + ", ".join(f"#{s}" for s in result.acknowledged) + " (tracker audit log shows why).")
+        for m in marks:
+            signed = (f", signed by key {cp.fingerprint(__import__('base64').b64decode(m.public_key))}"
+                      if m.signature else ", unsigned")
+            typer.echo(printable(f"Extends checkpoint {m.source} (record {m.records}, taken {m.taken_at}{signed})."))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE",
+                                                          help="Where to write the checkpoint (JSON).")],
+                     key: Annotated[Optional[Path], typer.Option(
+                         "--key", metavar="FILE", show_default=False,
+                         help="Ed25519 private key to sign with (default: $TRACKER_SIGNING_KEY; "
+                              "unsigned when neither is set).")] = None,
+                     db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Write a checkpoint of the audit trail (record count, head hash, time) to keep outside the
+    database; `audit verify --checkpoint FILE` later proves the trail still extends it."""
+    from . import checkpoint as cp
+    from .db import read_tx, safe_url
+
+    with user_errors():
+        signer = cp.signing_key(key)
+        engine = _open(db)
+        with read_tx(engine) as conn:
+            mark = cp.take(conn, safe_url(str(engine.url)), signer)
+        try:
+            cp.write(mark, output)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
+    if json:
+        _print_json(mark.to_dict())
+        return
+    signed = f"signed by key {mark.to_dict()['signature']['key_fingerprint']}" if mark.signature else "unsigned"
+    typer.echo(f"Wrote the checkpoint of {mark.records} audit records (head {mark.head}, {signed}) to {output}")
+
+
+@audit_app.command("acknowledge")
+def audit_acknowledge(reason: Annotated[str, typer.Option(
+                          "--reason", metavar="TEXT",
+                          help="What was found, who checked it, and why it is accepted.")],
+                      table: Annotated[Optional[str], typer.Option(
+                          "--table", metavar="T", help="The table of the drifted row (lot, entry, ...).")] = None,
+                      key: Annotated[Optional[str], typer.Option(
+                          "--key", metavar="K", help="The row's id (L-9), or its key as verify prints it.")] = None,
+                      record: Annotated[Optional[int], typer.Option(
+                          "--record", metavar="N",
+                          help="Instead: a past audit record that verify says built on a drifted row.")] = None,
+                      db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
+    """Record that a row changed behind the tracker's back was investigated: what was found, who
+    acknowledged it and why. The trail continues from what was found; the history shows it."""
+    if (record is None) == (table is None or key is None) or (record is not None and (table or key)):
+        raise typer.BadParameter("give --table and --key (a row that drifted), or --record N")
+    from .audit import acknowledge, acknowledge_record, describe, resolve_actor
+    from .db import write_tx
+    from .terminal import printable
+
+    with user_errors():
+        engine = _open(db)
+        with write_tx(engine) as conn:
+            who = resolve_actor(actor)
+            rec = (acknowledge_record(conn, record, reason, who) if record is not None
+                   else acknowledge(conn, table, key, reason, who))
+    if json:
+        _print_json(rec)
+        return
+    typer.echo(printable(f"Recorded as audit record #{rec['seq']} by {rec['actor']}: "
+                         f"{rec['table_name']} {rec['record_key']}: {describe(rec['action'], rec['before'], rec['after'])}"))
 
 
 @audit_app.command("log")
@@ -188,6 +284,7 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
     """Show the history of a record, or of everything."""
     from .audit import describe, history
     from .db import read_tx
+    from .terminal import printable
 
     with user_errors():
         engine = _open(db)
@@ -202,10 +299,24 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
     for col in ("seq", "at", "actor", "action", "table", "key", "values"):
         t.add_column(col)
     for r in rows:
-        t.add_row(str(r["seq"]), r["at"], r["actor"], r["action"], r["table_name"], r["record_key"],
-                  describe(r["action"], r["before"], r["after"]))
+        t.add_row(*(printable(str(v)) for v in (r["seq"], r["at"], r["actor"], r["action"], r["table_name"],
+                                                r["record_key"], describe(r["action"], r["before"], r["after"]))))
     _stdout().print(t)
 
+
+def _warn_unverified(conn, engine) -> None:
+    """A warning on stderr when the database fails `audit verify`: results built on it may not be
+    what the suppliers sent."""
+    from .checkpoint import verify_database
+    from .db import evidence_dir
+    from .terminal import printable
+
+    result = verify_database(conn, evidence_dir(engine))
+    if not result.ok:
+        p = result.problems[0]
+        more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+        _stderr().print(printable(f"warning: the database fails `tracker audit verify`: {p.code}: "
+                                  f"{p.message}{more}"), markup=False)
 
 
 def main() -> None:
@@ -235,6 +346,7 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
         engine = _open(db)
         with read_tx(engine) as conn:
             results = check_dicts(conn, entry, evidence_dir(engine))
+            _warn_unverified(conn, engine)
     if json:
         _print_json({"entries": results})
         return
@@ -306,6 +418,7 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
         engine = _open(db)
         label = safe_url(str(engine.url))
         with read_tx(engine) as conn:
+            _warn_unverified(conn, engine)
             if output is not None:
                 pkg = write_report(conn, entry, output, layout=layout, store=evidence_dir(engine), db_label=label)
                 typer.echo(f"Wrote the evidence workbook for {len(pkg.results)} entry line(s) to {output}")

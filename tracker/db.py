@@ -92,6 +92,13 @@ def open_db(url: str | None = None) -> Engine:
     """An engine on `url` with the tracker's schema created or upgraded."""
     engine = make_engine(resolve_url(url))
     try:
+        with engine.connect() as conn:
+            missing = missing_tables(conn)
+        if missing:
+            raise TrackerError(f"the database {safe_url(str(engine.url))} has lost its table(s) "
+                               f"{', '.join(missing)}: they were dropped outside tracker. Restore the database "
+                               "from a backup; or run `tracker init` to recreate them empty, and "
+                               "`tracker audit verify` will name every row that was lost")
         upgrade(engine)
     except OperationalError as exc:
         raise TrackerError(f"cannot open the database {safe_url(str(engine.url))}: "
@@ -104,6 +111,15 @@ def schema_version(conn: Connection) -> int | None:
         return None
     value = conn.execute(text("SELECT value FROM tracker_meta WHERE key = 'schema_version'")).scalar()
     return int(value) if value is not None else None
+
+
+def missing_tables(conn: Connection) -> list[str]:
+    """The tracker's tables absent from a database whose schema is current (a table dropped
+    behind the tracker's back); [] for a new or older database, which `upgrade` completes."""
+    if schema_version(conn) != models.SCHEMA_VERSION:
+        return []
+    present = set(inspect(conn).get_table_names())
+    return [t.name for t in SQLModel.metadata.sorted_tables if t.name not in present]
 
 
 # Versioned steps for changes that adding tables and nullable columns cannot
@@ -120,17 +136,20 @@ def upgrade(engine: Engine) -> tuple[int | None, int]:
     for a new database.
     """
     with engine.connect() as conn:  # the common case, a current schema, takes no write lock
-        if schema_version(conn) == models.SCHEMA_VERSION:
+        if schema_version(conn) == models.SCHEMA_VERSION and not missing_tables(conn):
             return models.SCHEMA_VERSION, models.SCHEMA_VERSION
     with write_tx(engine) as conn:
         before = schema_version(conn)  # again: another process may have upgraded meanwhile
         if before is not None and before > models.SCHEMA_VERSION:
             raise TrackerError(f"the database has schema version {before}, newer than this "
                                f"tracker ({models.SCHEMA_VERSION}): upgrade tracker")
-        if before == models.SCHEMA_VERSION:
+        if before == models.SCHEMA_VERSION and not missing_tables(conn):
             return before, before
         SQLModel.metadata.create_all(conn)
         _add_missing_columns(conn)
+        for table in SQLModel.metadata.sorted_tables:  # indexes added to tables that already existed
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
         for version in range((before or models.SCHEMA_VERSION) + 1, models.SCHEMA_VERSION + 1):
             if version in MIGRATIONS:
                 MIGRATIONS[version](conn)

@@ -25,7 +25,7 @@ __all__ = ["Quantity", "ImportBatch", "Company", "Facility", "Item", "Lot", "Pro
            "ProcessLot", "Shipment", "Entry", "Document", "TradeMeasure", "Ruling",
            "AuditRecord", "Meta", "SUPPLIER_TABLES", "table_for"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 
 class Quantity(TypeDecorator):
@@ -210,6 +210,8 @@ class AuditRecord(SQLModel, table=True):
     """One link of the append-only, hash-chained audit trail (see tracker.audit)."""
 
     __tablename__ = "audit_record"
+    # A writer reads the last audited values of the rows it touches by (table, key).
+    __table_args__ = (Index("ix_audit_record_table_key", "table_name", "record_key"),)
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     at: str
     actor: str

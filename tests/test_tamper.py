@@ -73,6 +73,8 @@ def launder_by_reimport(url, tmp_path, cli):
 def launder_by_forged_update(url, tmp_path, cli):
     """A writer that skips the check (or an older tracker) appends a well-formed update built
     on the tampered value: verify's replay sees its 'before' is not what the trail said."""
+    from decimal import Decimal
+
     from tracker.audit import Change, append, row_json
     from tracker.db import make_engine, write_tx
     from tracker.models import table_for
@@ -82,7 +84,7 @@ def launder_by_forged_update(url, tmp_path, cli):
     with write_tx(engine) as conn:
         lots = table_for("lot")
         old = dict(conn.execute(lots.select().where(lots.c.lot_id == "B-1")).one()._mapping)
-        new = {**old, "quantity": 1000}
+        new = {**old, "quantity": Decimal(1000)}
         conn.execute(lots.update().where(lots.c.lot_id == "B-1").values(quantity=1000))
         append(conn, [Change("update", "lot", '["B-1"]', row_json(old), row_json(new))], "mallory", check=False)
     engine.dispose()

@@ -278,7 +278,12 @@ def test_the_package_carries_a_checkpoint_the_database_must_extend(cli, loaded, 
     assert "checkpoint.json" in sums
     assert mark["records"] == counts(loaded)["audit_record"] and len(mark["head"]) == 64
     assert "Extends checkpoint" in cli("audit", "verify", "--checkpoint", tmp_path / "e.zip").stdout
+    with zipfile.ZipFile(tmp_path / "e.zip") as z:
+        z.extract("evidence.xlsx", tmp_path)
+    assert f"(record {mark['records']}," in cli("audit", "verify", "--checkpoint", tmp_path / "evidence.xlsx").stdout
     from tests.test_tamper import wipe
 
     wipe(loaded, tmp_path, cli)
     assert "records were removed" in cli("audit", "verify", "--checkpoint", tmp_path / "e.zip", code=1).stderr
+    assert "records were removed" in cli("audit", "verify", "--checkpoint", tmp_path / "evidence.xlsx",
+                                         code=1).stderr

@@ -28,6 +28,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -168,8 +169,11 @@ def write(cp: Checkpoint, path: str | os.PathLike) -> None:
 
 
 def load(path: str | os.PathLike) -> Checkpoint:
-    """A checkpoint file, or the checkpoint inside an evidence package (`.zip`)."""
+    """A checkpoint file, the checkpoint inside an evidence package (`.zip`), or the head an
+    evidence workbook (`.xlsx`) names on its Index (unsigned: the workbook carries no signature)."""
     path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return _from_workbook(path)
     try:
         if zipfile.is_zipfile(path):
             with zipfile.ZipFile(path) as z:
@@ -195,6 +199,30 @@ def load(path: str | os.PathLike) -> Checkpoint:
                           sig.get("value"), sig.get("public_key"), str(path))
     except (orjson.JSONDecodeError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise TrackerError(f"{path} is not a tracker checkpoint: {exc}") from None
+
+
+_INDEX_HEAD = re.compile(r"^([0-9a-f]{64}) \(record (\d+)\)$")
+
+
+def _from_workbook(path: Path) -> Checkpoint:
+    """The `Audit chain head` line of an evidence workbook's Index: `HASH (record N)`."""
+    from python_calamine import CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_path(str(path))
+        for name in book.sheet_names:
+            made = None
+            for row in book.get_sheet_by_name(name).iter_rows():
+                if len(row) >= 2 and row[0] == "Made on (UTC)":
+                    made = str(row[1])
+                if len(row) >= 2 and row[0] == "Audit chain head":
+                    m = _INDEX_HEAD.match(str(row[1]).strip())
+                    if m:
+                        return Checkpoint(int(m.group(2)), m.group(1), None, made or "", source=str(path))
+    except Exception as exc:  # calamine raises its own error types for unreadable files
+        raise TrackerError(f"cannot read the evidence workbook {path}: {exc}") from None
+    raise TrackerError(f"{path} has no 'Audit chain head' line on its Index: it is not an evidence "
+                       "workbook of this tracker")
 
 
 # --- proving the trail extends a checkpoint ------------------------------------------------------

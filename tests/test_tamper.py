@@ -18,15 +18,8 @@ from sqlalchemy import create_engine, text
 
 from tests.builders import counts, simple, write_book
 from tests.chains import entry, fac, item, lot
+from tests.test_audit import _sql
 from tracker.models import SUPPLIER_TABLES
-
-
-def _sql(url: str, *statements: str, **params) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for s in statements:
-            conn.execute(text(s), params)
-    engine.dispose()
 
 
 def second_supplier() -> dict:

@@ -7,17 +7,9 @@ import json
 import zipfile
 
 import pytest
-from sqlalchemy import create_engine, text
 
 from tests.builders import counts, simple, write_book, write_csv_folder
-
-
-def _sql(url: str, *statements: str) -> None:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        for s in statements:
-            conn.execute(text(s))
-    engine.dispose()
+from tests.test_audit import _sql
 
 
 @pytest.fixture

@@ -69,12 +69,17 @@ class Checkpoint:
         out = self.body()
         if self.signature:
             out["signature"] = {"algorithm": "ed25519", "public_key": self.public_key,
-                                "key_fingerprint": fingerprint(base64.b64decode(self.public_key)),
+                                "key_fingerprint": self.signer,
                                 "value": self.signature}
         return out
 
     def to_bytes(self) -> bytes:
         return orjson.dumps(self.to_dict(), option=orjson.OPT_INDENT_2) + b"\n"
+
+    @property
+    def signer(self) -> str | None:
+        """The fingerprint of the key that signed it, if signed."""
+        return fingerprint(base64.b64decode(self.public_key)) if self.signature and self.public_key else None
 
     @property
     def label(self) -> str:
@@ -98,20 +103,14 @@ def signing_key(path: str | os.PathLike | None = None):
     path = path or os.environ.get("TRACKER_SIGNING_KEY")
     if not path:
         return None
-    data = _read_key_file(path, "signing key")
     passphrase = os.environ.get("TRACKER_SIGNING_KEY_PASSPHRASE")
     password = passphrase.encode() if passphrase else None
-    try:
-        if b"OPENSSH PRIVATE KEY" in data:
-            key = serialization.load_ssh_private_key(data, password)
-        else:
-            key = serialization.load_pem_private_key(data, password)
-    except (ValueError, TypeError) as exc:
-        raise TrackerError(f"the signing key {path} cannot be read: {exc} (an Ed25519 private key in PEM "
-                           "or OpenSSH form; a passphrase goes in TRACKER_SIGNING_KEY_PASSPHRASE)") from None
-    if not isinstance(key, Ed25519PrivateKey):
-        raise TrackerError(f"the signing key {path} is a {type(key).__name__}, not an Ed25519 key")
-    return key
+    return _load_key(path, "signing key", Ed25519PrivateKey,
+                     lambda data: (serialization.load_ssh_private_key(data, password)
+                                   if b"OPENSSH PRIVATE KEY" in data
+                                   else serialization.load_pem_private_key(data, password)),
+                     "an Ed25519 private key in PEM or OpenSSH form; a passphrase goes in "
+                     "TRACKER_SIGNING_KEY_PASSPHRASE")
 
 
 def public_key(path: str | os.PathLike | None = None):
@@ -125,23 +124,24 @@ def public_key(path: str | os.PathLike | None = None):
     if not path:
         key = signing_key()
         return key.public_key() if key is not None else None
-    data = _read_key_file(path, "public key")
-    try:
-        key = (serialization.load_ssh_public_key(data) if data.lstrip().startswith(b"ssh-")
-               else serialization.load_pem_public_key(data))
-    except (ValueError, TypeError) as exc:
-        raise TrackerError(f"the public key {path} cannot be read: {exc} (an Ed25519 public key in PEM "
-                           "or OpenSSH form)") from None
-    if not isinstance(key, Ed25519PublicKey):
-        raise TrackerError(f"the public key {path} is a {type(key).__name__}, not an Ed25519 key")
-    return key
+    return _load_key(path, "public key", Ed25519PublicKey,
+                     lambda data: (serialization.load_ssh_public_key(data) if data.lstrip().startswith(b"ssh-")
+                                   else serialization.load_pem_public_key(data)),
+                     "an Ed25519 public key in PEM or OpenSSH form")
 
 
-def _read_key_file(path, what: str) -> bytes:
+def _load_key(path, what: str, kind: type, parse, hint: str):
     try:
-        return Path(path).read_bytes()
+        data = Path(path).read_bytes()
     except OSError as exc:
         raise TrackerError(f"cannot read the {what} {path}: {exc.strerror}") from None
+    try:
+        key = parse(data)
+    except (ValueError, TypeError) as exc:
+        raise TrackerError(f"the {what} {path} cannot be read: {exc} ({hint})") from None
+    if not isinstance(key, kind):
+        raise TrackerError(f"the {what} {path} is a {type(key).__name__}, not an Ed25519 key")
+    return key
 
 
 def _raw(public) -> bytes:

@@ -209,8 +209,7 @@ def audit_verify(checkpoint: CheckpointOpt = None, public_key: PublicKeyOpt = No
             typer.echo(f"{len(result.acknowledged)} acknowledged drift(s): audit record(s) "
                        + ", ".join(f"#{s}" for s in result.acknowledged) + " (tracker audit log shows why).")
         for m in marks:
-            signed = (f", signed by key {cp.fingerprint(__import__('base64').b64decode(m.public_key))}"
-                      if m.signature else ", unsigned")
+            signed = f", signed by key {m.signer}" if m.signer else ", unsigned"
             typer.echo(printable(f"Extends checkpoint {m.source} (record {m.records}, taken {m.taken_at}{signed})."))
 
 
@@ -239,7 +238,7 @@ def audit_checkpoint(output: Annotated[Path, typer.Option("-o", "--output", meta
     if json:
         _print_json(mark.to_dict())
         return
-    signed = f"signed by key {mark.to_dict()['signature']['key_fingerprint']}" if mark.signature else "unsigned"
+    signed = f"signed by key {mark.signer}" if mark.signer else "unsigned"
     typer.echo(f"Wrote the checkpoint of {mark.records} audit records (head {mark.head}, {signed}) to {output}")
 
 

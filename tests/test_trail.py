@@ -279,3 +279,12 @@ def test_the_package_carries_a_checkpoint_the_database_must_extend(cli, loaded, 
     assert "records were removed" in cli("audit", "verify", "--checkpoint", tmp_path / "e.zip", code=1).stderr
     assert "records were removed" in cli("audit", "verify", "--checkpoint", tmp_path / "evidence.xlsx",
                                          code=1).stderr
+
+
+def test_trace_shows_terminal_escape_sequences_as_text(cli, env, tmp_path):
+    data = simple()
+    data["Items"][1]["description"] = "profile\x1b[2J\x1b]8;;http://evil\x07"
+    cli("import", write_csv_folder(tmp_path / "csv", data))
+    out = cli("trace", "--entry", "E-1").stdout
+    assert "\x1b" not in out and "\x07" not in out
+    assert "profile\\x1b[2J\\x1b]8;;http://evil\\x07" in out

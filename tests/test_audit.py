@@ -12,11 +12,11 @@ from tests.builders import simple, write_book
 from tracker.canonical import canonical_json
 
 
-def _sql(url: str, *statements: str) -> None:
+def _sql(url: str, *statements: str, **params) -> None:
     engine = create_engine(url)
     with engine.begin() as conn:
         for s in statements:
-            conn.execute(text(s))
+            conn.execute(text(s), params)
     engine.dispose()
 
 

@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property, wraps
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 
 from sqlalchemy import Engine
 
@@ -140,7 +140,8 @@ class Tracker:
     def engine(self) -> Engine:
         """The engine, its schema created or upgraded on first use; it carries the evidence store."""
         if not self._upgraded:
-            self.init()
+            ensure_schema(self._engine)
+            self._upgraded = True
         return self._engine
 
     def close(self) -> None:
@@ -152,8 +153,9 @@ class Tracker:
 
     def init(self) -> tuple[int | None, int]:
         """Create the database, or upgrade an older one in place: (schema before, after); before is
-        None for a new database."""
-        versions = ensure_schema(self._engine)
+        None for a new database. A table dropped outside tracker is made again, empty (`verify`
+        then names every row that was lost)."""
+        versions = ensure_schema(self._engine, recreate=True)
         self._upgraded = True
         return versions
 
@@ -245,12 +247,18 @@ class Tracker:
         """Write the evidence package alone (see `report`)."""
         return self.report(entries, package=path, layout=layout)
 
-    def verify(self) -> "VerifyResult":
-        """Recompute the hash chain, compare every table with it, re-hash every stored file."""
-        from .audit import verify
+    def verify(self, checkpoints: Iterable[str | os.PathLike] = (), *, public_key: str | os.PathLike | None = None,
+               files: bool = True) -> "VerifyResult":
+        """Recompute the hash chain, replay it against every table, re-hash every stored file
+        (unless `files` is false), and prove the trail still extends every checkpoint given (a
+        checkpoint file, an evidence package or an evidence workbook), signed with `public_key`
+        (default: $TRACKER_PUBLIC_KEY) when one is configured."""
+        from . import checkpoint as cp
 
+        marks = [cp.load(p) for p in checkpoints]
+        trusted = cp.public_key(public_key) if marks else None
         with read_tx(self.engine) as conn:
-            return verify(conn, self.evidence)
+            return cp.verify_database(conn, self.evidence if files else None, marks, trusted)
 
     def log(self, table: str | None = None, key: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit records, oldest first: of everything, one table, or one record (by its id)."""

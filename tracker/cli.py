@@ -70,26 +70,35 @@ def _stdout():
 
 
 def fail(message: str) -> NoReturn:
-    _stderr().print(f"Error: {message}", markup=False)
+    from .terminal import printable
+
+    _stderr().print(f"Error: {printable(message)}", markup=False)
     raise typer.Exit(1)
 
 
 @contextmanager
 def user_errors() -> Iterator[None]:
     """Turn the library's errors into one-line messages and exit status 1."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
+
     from .findings import ImportFailed, TrackerError
+    from .terminal import printable
 
     try:
         yield
     except ImportFailed as exc:
         err = _stderr()
         for w in exc.warnings:
-            err.print(f"warning: {w}", markup=False)
+            err.print(printable(f"warning: {w}"), markup=False)
         for e in exc.errors:
-            err.print(str(e), markup=False)
+            err.print(printable(str(e)), markup=False)
         fail(f"{len(exc.errors)} error(s); nothing was imported")
     except TrackerError as exc:
         fail(str(exc))
+    except (OperationalError, ProgrammingError) as exc:  # the database itself, not the input
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else exc.__class__.__name__
+        fail(f"the database refused a query ({reason}): it may be locked, unreachable, or changed "
+             "outside tracker; `tracker audit verify` says what differs")
 
 
 def _tracker(db: str | None, actor: str | None = None):
@@ -199,23 +208,108 @@ def _progress(label: str):
         yield lambda n: bar.advance(task, n)
 
 
+CheckpointOpt = Annotated[Optional[list[Path]], typer.Option(
+    "--checkpoint", metavar="FILE", show_default=False,
+    help="A checkpoint file, or an evidence package (.zip) carrying one, that the trail must "
+         "still extend (repeatable).")]
+PublicKeyOpt = Annotated[Optional[Path], typer.Option(
+    "--public-key", metavar="FILE", show_default=False,
+    help="Ed25519 public key checkpoints must be signed with (default: $TRACKER_PUBLIC_KEY, "
+         "else the public half of $TRACKER_SIGNING_KEY).")]
+
+
 @audit_app.command("verify")
-def audit_verify(db: DbOpt = None, json: JsonOpt = False) -> None:
-    """Check the hash chain, every table against it, and every stored document file."""
+def audit_verify(checkpoint: CheckpointOpt = None, public_key: PublicKeyOpt = None,
+                 db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Check the hash chain, every table against it, every stored document file, and that the
+    trail still extends every checkpoint given."""
+    from .terminal import printable
+
     with user_errors():
-        result = _tracker(db).verify()
+        result = _tracker(db).verify(checkpoint or (), public_key=public_key)
     if json:
         _print_json({"ok": result.ok, "records": result.records, "head_hash": result.head_hash,
                      "rows_checked": result.rows_checked, "files_checked": result.files_checked,
+                     "acknowledged": result.acknowledged,
+                     "checkpoints": [{"file": m.source, "records": m.records, "head": m.head,
+                                      "signed": bool(m.signature)} for m in marks],
                      "problems": [p.to_dict() for p in result.problems]})
     if not result.ok:
         err = _stderr()
         for p in result.problems:
-            err.print(f"{p.code}: {p.message}", markup=False)
+            err.print(printable(f"{p.code}: {p.message}"), markup=False)
         fail(f"the audit trail is broken: {result.problems[0].message}")
     if not json:
         typer.echo(f"OK: {result.records} audit records chain to {result.head_hash}; "
                    f"{result.rows_checked} rows and {result.files_checked} files match.")
+        if result.acknowledged:
+            typer.echo(f"{len(result.acknowledged)} acknowledged drift(s): audit record(s) "
+                       + ", ".join(f"#{s}" for s in result.acknowledged) + " (tracker audit log shows why).")
+        for m in marks:
+            signed = f", signed by key {m.signer}" if m.signer else ", unsigned"
+            typer.echo(printable(f"Extends checkpoint {m.source} (record {m.records}, taken {m.taken_at}{signed})."))
+
+
+@audit_app.command("checkpoint")
+def audit_checkpoint(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE",
+                                                          help="Where to write the checkpoint (JSON).")],
+                     key: Annotated[Optional[Path], typer.Option(
+                         "--key", metavar="FILE", show_default=False,
+                         help="Ed25519 private key to sign with (default: $TRACKER_SIGNING_KEY; "
+                              "unsigned when neither is set).")] = None,
+                     db: DbOpt = None, json: JsonOpt = False) -> None:
+    """Write a checkpoint of the audit trail (record count, head hash, time) to keep outside the
+    database; `audit verify --checkpoint FILE` later proves the trail still extends it."""
+    from . import checkpoint as cp
+    from .db import read_tx, safe_url
+
+    with user_errors():
+        signer = cp.signing_key(key)
+        engine = _open(db)
+        with read_tx(engine) as conn:
+            mark = cp.take(conn, safe_url(str(engine.url)), signer)
+        try:
+            cp.write(mark, output)
+        except OSError as exc:
+            fail(f"cannot write {output}: {exc.strerror}")
+    if json:
+        _print_json(mark.to_dict())
+        return
+    signed = f"signed by key {mark.signer}" if mark.signer else "unsigned"
+    typer.echo(f"Wrote the checkpoint of {mark.records} audit records (head {mark.head}, {signed}) to {output}")
+
+
+@audit_app.command("acknowledge")
+def audit_acknowledge(reason: Annotated[str, typer.Option(
+                          "--reason", metavar="TEXT",
+                          help="What was found, who checked it, and why it is accepted.")],
+                      table: Annotated[Optional[str], typer.Option(
+                          "--table", metavar="T", help="The table of the drifted row (lot, entry, ...).")] = None,
+                      key: Annotated[Optional[str], typer.Option(
+                          "--key", metavar="K", help="The row's id (L-9), or its key as verify prints it.")] = None,
+                      record: Annotated[Optional[int], typer.Option(
+                          "--record", metavar="N",
+                          help="Instead: a past audit record that verify says built on a drifted row.")] = None,
+                      db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
+    """Record that a row changed behind the tracker's back was investigated: what was found, who
+    acknowledged it and why. The trail continues from what was found; the history shows it."""
+    if (record is None) == (table is None or key is None) or (record is not None and (table or key)):
+        raise typer.BadParameter("give --table and --key (a row that drifted), or --record N")
+    from .audit import acknowledge, acknowledge_record, describe, resolve_actor
+    from .db import write_tx
+    from .terminal import printable
+
+    with user_errors():
+        engine = _open(db)
+        with write_tx(engine) as conn:
+            who = resolve_actor(actor)
+            rec = (acknowledge_record(conn, record, reason, who) if record is not None
+                   else acknowledge(conn, table, key, reason, who))
+    if json:
+        _print_json(rec)
+        return
+    typer.echo(printable(f"Recorded as audit record #{rec['seq']} by {rec['actor']}: "
+                         f"{rec['table_name']} {rec['record_key']}: {describe(rec['action'], rec['before'], rec['after'])}"))
 
 
 @audit_app.command("log")
@@ -225,6 +319,7 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
               db: DbOpt = None, json: JsonOpt = False) -> None:
     """Show the history of a record, or of everything."""
     from .audit import describe
+    from .terminal import printable
 
     with user_errors():
         rows = _tracker(db).log(table, key, limit)
@@ -237,77 +332,23 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
     for col in ("seq", "at", "actor", "action", "table", "key", "values"):
         t.add_column(col)
     for r in rows:
-        t.add_row(str(r["seq"]), r["at"], r["actor"], r["action"], r["table_name"], r["record_key"],
-                  describe(r["action"], r["before"], r["after"]))
+        t.add_row(*(printable(str(v)) for v in (r["seq"], r["at"], r["actor"], r["action"], r["table_name"],
+                                                r["record_key"], describe(r["action"], r["before"], r["after"]))))
     _stdout().print(t)
 
 
+def _warn_unverified(t) -> None:
+    """A warning on stderr when the trail or the tables fail `audit verify`: results built on
+    them may not be what the suppliers sent. Document files are not re-hashed here: check
+    raises DOC_TAMPERED and a package leaves out any file that no longer matches."""
+    from .terminal import printable
 
-@measures_app.command("list")
-def measures_list(kind: Annotated[Optional[str], typer.Option("--kind", metavar="K",
-                                                             help="AD, CVD, 301, 232 or 201.")] = None,
-                  country: Annotated[Optional[str], typer.Option("--country", metavar="C",
-                                                                help="Rows for this country (and * rows).")] = None,
-                  hts: Annotated[Optional[str], typer.Option("--hts", metavar="H",
-                                                            help="Rows covering this HTS number.")] = None,
-                  on: Annotated[Optional[str], typer.Option("--on", metavar="DATE",
-                                                           help="Rows in effect on this date.")] = None,
-                  db: DbOpt = None, json: JsonOpt = False) -> None:
-    """The trade measures, bundled and imported, as rows: filter by kind, country, HTS and date."""
-    from .measures import parse_measure_country
-    from .values import BadValue, parse_date, parse_hts
-
-    try:
-        country = parse_measure_country(country) if country else None
-        hts = parse_hts(hts) if hts else None
-        day = parse_date(on) if on else None
-    except BadValue as exc:
-        raise typer.BadParameter(str(exc)) from None
-    with user_errors():
-        rows = _tracker(db).measures(kind=kind, country=country, hts=hts, on=day)
-    if json:
-        _print_json({"measures": [m.to_dict() for m in rows]})
-        return
-    from rich.table import Table
-
-    table = Table(title=f"Trade measures ({len(rows)} rows)", title_justify="left")
-    for col in ("measure_id", "kind", "country", "hts_prefix", "effective_on", "expires_on", "rate",
-                "heading", "exclusion", "source"):
-        table.add_column(col, overflow="fold")
-    for m in rows:
-        d = m.to_dict()
-        table.add_row(*[str(d[c] or "") if c != "rate" or d[c] is None else f"{d[c]}%"
-                        for c in ("measure_id", "kind", "country", "hts_prefix", "effective_on", "expires_on",
-                                  "rate", "heading", "exclusion", "source")])
-    _stdout().print(table)
-
-
-@measures_app.command("load-hts")
-def measures_load_hts(file: Annotated[Path, typer.Argument(metavar="FILE", help="HTS Chapter 99 as text (.txt or .txt.gz).")],
-                      effective: Annotated[Optional[str], typer.Option(
-                          "--effective", metavar="DATE",
-                          help="The day the release takes effect (default: today).")] = None,
-                      db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
-    """Load a newer HTS release: rows it adds or changes are written, rows it drops get an end date."""
-    from .refdata.hts99 import DerivationError
-    from .values import BadValue, parse_date
-
-    try:
-        day = parse_date(effective) if effective else None
-    except BadValue as exc:
-        raise typer.BadParameter(str(exc)) from None
-    if not file.is_file():
-        fail(f"{file} not found")
-    with user_errors():
-        try:
-            result = _tracker(db, actor).load_hts(file, effective_on=day)
-        except DerivationError as exc:
-            fail(f"{file} does not read as HTS Chapter 99: {exc}")
-    if json:
-        _print_json(result.to_dict())
-        return
-    typer.echo(f"HTS {result.release}: {result.derived} rows derived; {result.new} new, {result.changed} changed, "
-               f"{result.ended} ended" + ("" if result.batch_id else " (nothing to write)"))
+    result = t.verify(files=False)
+    if not result.ok:
+        p = result.problems[0]
+        more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
+        _stderr().print(printable(f"warning: the database fails `tracker audit verify`: {p.code}: "
+                                  f"{p.message}{more}"), markup=False)
 
 
 def main() -> None:
@@ -331,7 +372,9 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
           db: DbOpt = None, json: JsonOpt = False) -> None:
     """Determine origin and raise flags for every entry, or one. Exit 0 whatever it finds."""
     with user_errors():
-        results = _tracker(db).check_dicts(entry)
+        t = _tracker(db)
+        results = t.check_dicts(entry)
+        _warn_unverified(t)
     if json:
         _print_json({"entries": results})
         return
@@ -419,7 +462,9 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
     if output is not None and output.suffix.lower() != ".xlsx":
         raise typer.BadParameter(f"{output} must end in .xlsx")
     with user_errors():
-        written = _tracker(db).report(entry, output, package=package, layout=layout)
+        t = _tracker(db)
+        _warn_unverified(t)
+        written = t.report(entry, output, package=package, layout=layout)
     if output is not None:
         typer.echo(f"Wrote the evidence workbook for {written.rows} entry line(s) to {output}")
     if package is not None:

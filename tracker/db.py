@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+import orjson
 from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
@@ -78,7 +79,7 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "postgresql" and parsed.drivername == "postgresql":
         parsed = parsed.set(drivername="postgresql+psycopg")
     try:
-        engine = create_engine(parsed, hide_parameters=True)
+        engine = create_engine(parsed, hide_parameters=True, json_deserializer=orjson.loads)
     except (NoSuchModuleError, ImportError) as exc:
         raise TrackerError(f"cannot use {safe_url(url)}: {exc.__class__.__name__}: "
                            "install the driver (pip install 'psycopg[binary]')") from None
@@ -95,9 +96,18 @@ def open_db(url: str | None = None) -> Engine:
     return engine
 
 
-def ensure_schema(engine: Engine) -> tuple[int | None, int]:
-    """`upgrade(engine)`; a database that cannot be reached is a TrackerError naming it."""
+def ensure_schema(engine: Engine, *, recreate: bool = False) -> tuple[int | None, int]:
+    """`upgrade(engine)`; a database that cannot be reached is a TrackerError naming it. A table
+    dropped behind the tracker's back is an error, unless `recreate` (`tracker init`) asks for it
+    to be made again, empty."""
     try:
+        with engine.connect() as conn:
+            missing = [] if recreate else missing_tables(conn)
+        if missing:
+            raise TrackerError(f"the database {safe_url(str(engine.url))} has lost its table(s) "
+                               f"{', '.join(missing)}: they were dropped outside tracker. Restore the database "
+                               "from a backup; or run `tracker init` to recreate them empty, and "
+                               "`tracker audit verify` will name every row that was lost")
         return upgrade(engine)
     except OperationalError as exc:
         raise TrackerError(f"cannot open the database {safe_url(str(engine.url))}: "
@@ -109,6 +119,15 @@ def schema_version(conn: Connection) -> int | None:
         return None
     value = conn.execute(text("SELECT value FROM tracker_meta WHERE key = 'schema_version'")).scalar()
     return int(value) if value is not None else None
+
+
+def missing_tables(conn: Connection) -> list[str]:
+    """The tracker's tables absent from a database whose schema is current (a table dropped
+    behind the tracker's back); [] for a new or older database, which `upgrade` completes."""
+    if schema_version(conn) != models.SCHEMA_VERSION:
+        return []
+    present = set(inspect(conn).get_table_names())
+    return [t.name for t in SQLModel.metadata.sorted_tables if t.name not in present]
 
 
 # Versioned steps for changes that adding tables and nullable columns cannot
@@ -125,17 +144,20 @@ def upgrade(engine: Engine) -> tuple[int | None, int]:
     for a new database.
     """
     with engine.connect() as conn:  # the common case, a current schema, takes no write lock
-        if schema_version(conn) == models.SCHEMA_VERSION:
+        if schema_version(conn) == models.SCHEMA_VERSION and not missing_tables(conn):
             return models.SCHEMA_VERSION, models.SCHEMA_VERSION
     with write_tx(engine) as conn:
         before = schema_version(conn)  # again: another process may have upgraded meanwhile
         if before is not None and before > models.SCHEMA_VERSION:
             raise TrackerError(f"the database has schema version {before}, newer than this "
                                f"tracker ({models.SCHEMA_VERSION}): upgrade tracker")
-        if before == models.SCHEMA_VERSION:
+        if before == models.SCHEMA_VERSION and not missing_tables(conn):
             return before, before
         SQLModel.metadata.create_all(conn)
         _add_missing_columns(conn)
+        for table in SQLModel.metadata.sorted_tables:  # indexes added to tables that already existed
+            for index in table.indexes:
+                index.create(conn, checkfirst=True)
         for version in range((before or models.SCHEMA_VERSION) + 1, models.SCHEMA_VERSION + 1):
             if version in MIGRATIONS:
                 MIGRATIONS[version](conn)

@@ -133,6 +133,10 @@ def import_path(engine: Engine, path: str | os.PathLike, *, actor: str | None = 
         if errors:
             raise ImportFailed(errors.items, warnings.items)
         plan = _diff(conn, sheets)
+        # Never build on a row changed behind the tracker's back: every row this file
+        # names must hold what the trail last recorded for it.
+        audit.refuse_drift([f for s, p in zip(sheets, plan) if p.current
+                            for f in audit.drift(conn, s.spec.table, p.current)])
         summaries = [SheetSummary(s.spec.name, len(p.inserts), len(p.updates), p.unchanged)
                      for s, p in zip(sheets, plan) if s.rows]
         result = ImportResult(source.name, source.sha256, dry_run, None, summaries, warnings.items)
@@ -569,6 +573,7 @@ class _Plan:
     inserts: list[dict] = field(default_factory=list)
     updates: list[tuple[dict, dict]] = field(default_factory=list)  # (old, new)
     unchanged: int = 0
+    current: dict[str, str | None] = field(default_factory=dict)  # audit key -> the row as stored now, or None
 
 
 def _existing_rows(conn: Connection, sheet: _Sheet) -> dict[tuple, dict]:
@@ -608,8 +613,11 @@ def _diff(conn: Connection, sheets: list[_Sheet]) -> list[_Plan]:
             old = old_rows.get(key)
             source = {"source_sheet": sheet.name, "source_row": r.row}
             if old is None:
-                plan.inserts.append({**blank, **r.values, "extra": r.extra, **source})
+                row = {**blank, **r.values, "extra": r.extra, **source}
+                plan.inserts.append(row)
+                plan.current[audit.row_key(table.name, row)] = None
                 continue
+            plan.current[audit.row_key(table.name, old)] = audit.row_json(old)
             if sheet.spec.table == "document":
                 _keep_registered_file(old, r.values)
             extra = {**(old["extra"] or {}), **r.extra}
@@ -655,6 +663,8 @@ def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet
                                                    "unchanged": s.unchanged} for s in summaries}}
     batch_id = conn.execute(batch_table.insert().values(**batch)).inserted_primary_key[0]
     batch["id"] = batch_id
+    # A batch id the trail already knows means batches were deleted behind the tracker's back.
+    audit.refuse_drift(audit.drift(conn, "import_batch", {audit.row_key("import_batch", batch): None}))
     changes: list[audit.Change] = [audit.Change("insert", "import_batch", audit.row_key("import_batch", batch),
                                                 None, audit.row_json(batch))]
     registered: list[audit.Change] = []
@@ -697,7 +707,7 @@ def _write(conn: Connection, engine: Engine, source: Source, sheets: list[_Sheet
                         "register_file", name, audit.row_key(name, row), None,
                         canonical_json({"sha256": row["sha256"], "file": row["file"],
                                         "size": files[row["sha256"]].stat().st_size})))
-    audit.append(conn, changes + registered, actor, batch_id)
+    audit.append(conn, changes + registered, actor, batch_id, check=False)  # rows checked before the diff
     stored = _store_files(evidence_dir(engine), to_store)  # last: a failure above leaves no file behind
     return batch_id, stored
 

@@ -225,6 +225,8 @@ class AuditRecord(SQLModel, table=True):
     """One link of the append-only, hash-chained audit trail (see tracker.audit)."""
 
     __tablename__ = "audit_record"
+    # A writer reads the last audited values of the rows it touches by (table, key).
+    __table_args__ = (Index("ix_audit_record_table_key", "table_name", "record_key"),)
     seq: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
     at: str
     actor: str

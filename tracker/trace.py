@@ -125,7 +125,12 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
 
 def render_tree(t: Trace) -> Any:
     """A rich Tree of the trace, for the terminal."""
-    from rich.markup import escape
+    from rich.markup import escape as markup_escape
+
+    from .terminal import printable
+
+    def escape(text: str) -> str:  # supplier text: neither rich markup nor terminal control
+        return markup_escape(printable(text))
     from rich.tree import Tree
 
     def label(node_id: str, parent: dict | None) -> str:

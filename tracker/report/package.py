@@ -12,7 +12,7 @@ from pathlib import Path
 import orjson
 from sqlalchemy import Connection
 
-from .. import __version__
+from .. import __version__, checkpoint
 from ..audit import evidence_path
 from ..canonical import file_sha256, jsonable
 from .build import build_package
@@ -30,6 +30,9 @@ def write_package(conn: Connection, entries: list[str], zip_path: str | os.PathL
     file's SHA-256 (manifest.json, and SHA256SUMS for `sha256sum -c`)."""
     spec = load_layout(layout)
     pkg = build_package(conn, entries, store, db_label)
+    # The head the package was built from, to keep: `tracker audit verify --checkpoint FILE.zip`
+    # later proves the database still extends it.
+    mark = checkpoint.take(conn, db_label, checkpoint.signing_key())
     with tempfile.TemporaryDirectory() as tmpdir:
         book = Path(tmpdir) / "evidence.xlsx"
         write_workbook(pkg, book, spec)
@@ -55,9 +58,11 @@ def write_package(conn: Connection, entries: list[str], zip_path: str | os.PathL
                                  "declared_origin": r.entry.declared_origin, "computed_origin": r.computed_origin}
                                 for r in pkg.results],
                     "audit_head": {"seq": pkg.audit_head[0], "hash": pkg.audit_head[1]},
-                    "files": listed, "excluded": excluded}
+                    "checkpoint": mark.to_dict(), "files": listed, "excluded": excluded}
         manifest_bytes = orjson.dumps(jsonable(manifest), option=orjson.OPT_INDENT_2)
+        mark_bytes = mark.to_bytes()
         sums = "".join(f"{f['sha256']}  {f['path']}\n" for f in listed)
+        sums += f"{hashlib.sha256(mark_bytes).hexdigest()}  {checkpoint.CHECKPOINT_IN_PACKAGE}\n"
         sums += f"{hashlib.sha256(manifest_bytes).hexdigest()}  manifest.json\n"
 
         def write(tmp: Path) -> None:
@@ -65,6 +70,7 @@ def write_package(conn: Connection, entries: list[str], zip_path: str | os.PathL
                 for name, src, _ in files:
                     z.write(src, name)
                 z.writestr("manifest.json", manifest_bytes)
+                z.writestr(checkpoint.CHECKPOINT_IN_PACKAGE, mark_bytes)
                 z.writestr("SHA256SUMS", sums)
 
         atomic_write(Path(zip_path), write)

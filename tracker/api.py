@@ -34,6 +34,7 @@ from .db import ensure_schema, evidence_beside, make_engine, read_tx, resolve_ur
 from .findings import TrackerError
 
 if TYPE_CHECKING:
+    from .checkpoint import Checkpoint
     from .measures import Measure
     from .audit import VerifyResult
     from .determination import EntryResult
@@ -247,7 +248,7 @@ class Tracker:
         """Write the evidence package alone (see `report`)."""
         return self.report(entries, package=path, layout=layout)
 
-    def verify(self, checkpoints: Iterable[str | os.PathLike] = (), *, public_key: str | os.PathLike | None = None,
+    def verify(self, checkpoints: Iterable["str | os.PathLike | Checkpoint"] = (), *, public_key: str | os.PathLike | None = None,
                files: bool = True) -> "VerifyResult":
         """Recompute the hash chain, replay it against every table, re-hash every stored file
         (unless `files` is false), and prove the trail still extends every checkpoint given (a
@@ -255,7 +256,7 @@ class Tracker:
         (default: $TRACKER_PUBLIC_KEY) when one is configured."""
         from . import checkpoint as cp
 
-        marks = [cp.load(p) for p in checkpoints]
+        marks = [p if isinstance(p, cp.Checkpoint) else cp.load(p) for p in checkpoints]
         trusted = cp.public_key(public_key) if marks else None
         with read_tx(self.engine) as conn:
             return cp.verify_database(conn, self.evidence if files else None, marks, trusted)

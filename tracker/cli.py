@@ -225,8 +225,11 @@ def audit_verify(checkpoint: CheckpointOpt = None, public_key: PublicKeyOpt = No
     trail still extends every checkpoint given."""
     from .terminal import printable
 
+    from . import checkpoint as cp
+
     with user_errors():
-        result = _tracker(db).verify(checkpoint or (), public_key=public_key)
+        marks = [cp.load(p) for p in checkpoint or ()]
+        result = _tracker(db).verify(marks, public_key=public_key)
     if json:
         _print_json({"ok": result.ok, "records": result.records, "head_hash": result.head_hash,
                      "rows_checked": result.rows_checked, "files_checked": result.files_checked,
@@ -349,6 +352,73 @@ def _warn_unverified(t) -> None:
         more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
         _stderr().print(printable(f"warning: the database fails `tracker audit verify`: {p.code}: "
                                   f"{p.message}{more}"), markup=False)
+
+
+@measures_app.command("list")
+def measures_list(kind: Annotated[Optional[str], typer.Option("--kind", metavar="K",
+                                                             help="AD, CVD, 301, 232 or 201.")] = None,
+                  country: Annotated[Optional[str], typer.Option("--country", metavar="C",
+                                                                help="Rows for this country (and * rows).")] = None,
+                  hts: Annotated[Optional[str], typer.Option("--hts", metavar="H",
+                                                            help="Rows covering this HTS number.")] = None,
+                  on: Annotated[Optional[str], typer.Option("--on", metavar="DATE",
+                                                           help="Rows in effect on this date.")] = None,
+                  db: DbOpt = None, json: JsonOpt = False) -> None:
+    """The trade measures, bundled and imported, as rows: filter by kind, country, HTS and date."""
+    from .measures import parse_measure_country
+    from .values import BadValue, parse_date, parse_hts
+
+    try:
+        country = parse_measure_country(country) if country else None
+        hts = parse_hts(hts) if hts else None
+        day = parse_date(on) if on else None
+    except BadValue as exc:
+        raise typer.BadParameter(str(exc)) from None
+    with user_errors():
+        rows = _tracker(db).measures(kind=kind, country=country, hts=hts, on=day)
+    if json:
+        _print_json({"measures": [m.to_dict() for m in rows]})
+        return
+    from rich.table import Table
+
+    table = Table(title=f"Trade measures ({len(rows)} rows)", title_justify="left")
+    for col in ("measure_id", "kind", "country", "hts_prefix", "effective_on", "expires_on", "rate",
+                "heading", "exclusion", "source"):
+        table.add_column(col, overflow="fold")
+    for m in rows:
+        d = m.to_dict()
+        table.add_row(*[str(d[c] or "") if c != "rate" or d[c] is None else f"{d[c]}%"
+                        for c in ("measure_id", "kind", "country", "hts_prefix", "effective_on", "expires_on",
+                                  "rate", "heading", "exclusion", "source")])
+    _stdout().print(table)
+
+
+@measures_app.command("load-hts")
+def measures_load_hts(file: Annotated[Path, typer.Argument(metavar="FILE", help="HTS Chapter 99 as text (.txt or .txt.gz).")],
+                      effective: Annotated[Optional[str], typer.Option(
+                          "--effective", metavar="DATE",
+                          help="The day the release takes effect (default: today).")] = None,
+                      db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
+    """Load a newer HTS release: rows it adds or changes are written, rows it drops get an end date."""
+    from .refdata.hts99 import DerivationError
+    from .values import BadValue, parse_date
+
+    try:
+        day = parse_date(effective) if effective else None
+    except BadValue as exc:
+        raise typer.BadParameter(str(exc)) from None
+    if not file.is_file():
+        fail(f"{file} not found")
+    with user_errors():
+        try:
+            result = _tracker(db, actor).load_hts(file, effective_on=day)
+        except DerivationError as exc:
+            fail(f"{file} does not read as HTS Chapter 99: {exc}")
+    if json:
+        _print_json(result.to_dict())
+        return
+    typer.echo(f"HTS {result.release}: {result.derived} rows derived; {result.new} new, {result.changed} changed, "
+               f"{result.ended} ended" + ("" if result.batch_id else " (nothing to write)"))
 
 
 def main() -> None:

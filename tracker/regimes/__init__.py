@@ -59,16 +59,16 @@ def substantial_regime(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id
     """The v1 origin (19 CFR 134.1(b), as refined by determination-v2 §2) as a regime's answer."""
     lo = origins[lot_id]
     b = lo.basis
+    pid = chain.made_by.get(lot_id)
     if b.rule == "ruling":
         rule = f"ruling {b.ruling_id}"
-    elif b.rule == "process_class":
+    elif b.rule == "process_class" or pid:  # made here: whether or not it transformed, 134.1(b) decided
         rule = RULE_134
     elif b.rule == "claimed_origin":
         rule = "claimed origin (no recorded inputs)"
     else:
         rule = "unknown"
     text = b.text()
-    pid = chain.made_by.get(lot_id)
     if pid and lo.process_class != "substantial" and lo.principal:
         p = chain.processes[pid]
         which = "essential input" if lo.by_essential else "principal input"

@@ -172,26 +172,48 @@ def textile(good: str, materials: tuple[Material, ...], country: str, facts: Tex
 @lru_cache(maxsize=4096)
 def _textile(good, materials, country, facts: TextileFacts, wholly_obtained) -> ShiftResult:
     process_in = {}
-    conditions: dict[str, bool] = {}
     if facts.fabric_formed_in:
         process_in["fabric-making process"] = facts.fabric_formed_in
     if facts.knit_to_shape_in:
         process_in["knit"] = facts.knit_to_shape_in
-        conditions["knit to shape"] = True
-        conditions["two or more component parts"] = True
-    elif facts.wholly_assembled_in:
-        conditions["knit to shape"] = False
     if facts.wholly_assembled_in:
         process_in["wholly assembled"] = facts.wholly_assembled_in
-        conditions["two or more component parts"] = True
-    os_facts = _OSTextileFacts(process_in=process_in, conditions=conditions,
+    os_facts = _OSTextileFacts(process_in=process_in, conditions=_conditions(facts),
                                knit_to_shape_in=facts.knit_to_shape_in,
                                wholly_assembled_in=facts.wholly_assembled_in,
                                most_important_process_in=facts.most_important_process_in,
                                last_important_process_in=facts.last_important_process_in)
     r = _os_resolve(hts_text(good), [_os_material(m) for m in materials], country,
                     wholly_obtained=wholly_obtained, textile=os_facts, corpus=_corpus("102.21"))
+    if facts.knit_to_shape_in and r.status != "resolved" and r.reason == "insufficient_information" \
+            and ("wholly assembled" in (r.needed or "") or "fabric-making" in (r.needed or "")):
+        # originshift 0.3.0 reads every 6101-6117 alternative as holding because its
+        # condition mentions paragraph (e)(2) (tests/test_tariff_shift.py), so for a
+        # knit-to-shape good it asks for the facts of the not-knit-to-shape ones. The
+        # knit-to-shape alternative was weighed and did not decide: (c)(2) does not
+        # determine, and 102.21(c)(3) takes over.
+        os_facts.c2_does_not_determine = True
+        r = _os_resolve(hts_text(good), [_os_material(m) for m in materials], country,
+                        wholly_obtained=wholly_obtained, textile=os_facts, corpus=_corpus("102.21"))
     return _result(r, good, materials, country, False)
+
+
+# originshift 0.3.0 matches a stated condition as a substring of the rule's own
+# condition and takes the first phrase found: {"knit to shape": True} would also
+# "hold" for "the good is NOT knit to shape and consists of two or more
+# component parts". The negated conditions of 102.21(e)(1) are therefore stated
+# first, in full, so they match before the bare phrase does.
+_NOT_KNIT_PARTS = "not knit to shape and consists of two or more component parts"
+_NOT_KNIT_ONE = "not knit to shape and does not consist of two or more component parts"
+
+
+def _conditions(facts: TextileFacts) -> dict[str, bool]:
+    if facts.knit_to_shape_in:
+        return {_NOT_KNIT_PARTS: False, _NOT_KNIT_ONE: False, "knit to shape": True}
+    if facts.wholly_assembled_in:
+        return {_NOT_KNIT_PARTS: True, _NOT_KNIT_ONE: False, "knit to shape": False,
+                "two or more component parts": True}
+    return {}
 
 
 def _os_material(m: Material) -> _OSMaterial:

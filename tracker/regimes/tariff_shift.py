@@ -129,6 +129,9 @@ def _corpus(which: str) -> Corpus:
     build = max(CORPUS_DIR.glob(f"{which}-*.json"))
     corpus = Corpus.load(build, overlays=False)
     corpus.apply_overlays(OVERLAY_DIR)
+    # `candidates` scans all 1,000-odd rules for every call; the corpus never changes
+    # once loaded, so each HTS number's rules are found once.
+    corpus.candidates = cache(corpus.candidates)
     return corpus
 
 

@@ -161,11 +161,11 @@ def test_hostile_supplier_text_stays_text(workbook):
 def test_every_dangerous_prefix_is_neutralized(tmp_path):
     from openpyxl import Workbook
 
-    from tracker.report import _cell
+    from tracker.report.xlsx import styled_cell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("t")
-    ws.append([_cell(ws, v) for v in HOSTILE + ["plain", "=1+1 in the middle is fine: a=b"]])
+    ws.append([styled_cell(ws, v) for v in HOSTILE + ["plain", "=1+1 in the middle is fine: a=b"]])
     wb.save(tmp_path / "t.xlsx")
     cells = next(load_workbook(tmp_path / "t.xlsx")["t"].iter_rows())
     assert [c.value for c in cells][:6] == HOSTILE

@@ -1,0 +1,24 @@
+"""The registry of sheet kinds: a layout sheet's `kind` -> the function giving its rows.
+
+To add a sheet kind: write a row builder `def my_rows(pkg: Package) -> Iterable[dict]`
+(keys are the column keys a layout may name), add one line here, and give a
+layout a `[[sheet]]` with `kind = "my_kind"` and its `columns`. Kinds mapped to
+None are drawn by their own writer (the Index, the route map).
+"""
+
+from __future__ import annotations
+
+from typing import Callable, Iterable
+
+from .build import Package
+from .rows import (audit_rows, determination_rows, document_rows, facility_rows, flag_rows, mass_balance_rows,
+                   measure_rows, route_rows, source_rows)
+
+__all__ = ["SHEET_KINDS"]
+
+SHEET_KINDS: dict[str, Callable[[Package], Iterable[dict]] | None] = {
+    "index": None, "route_map": None,
+    "determination": determination_rows, "route": route_rows, "facilities": facility_rows,
+    "mass_balance": mass_balance_rows, "documents": document_rows, "flags": flag_rows,
+    "measures": measure_rows, "audit": audit_rows, "sources": source_rows,
+}

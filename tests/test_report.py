@@ -60,7 +60,7 @@ def column(ws, header: str) -> list:
 
 def test_the_workbook_has_every_sheet_of_the_layout(workbook):
     wb = load_workbook(workbook)
-    assert wb.sheetnames == ["Index", "Determination", "Route", "Route map", "Facilities", "Mass balance",
+    assert wb.sheetnames == ["Index", "Determination", "Origin by regime", "Route", "Route map", "Facilities", "Mass balance",
                              "Documents", "Flags", "Trade measures", "Audit trail", "Source files"]
 
 

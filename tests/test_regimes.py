@@ -373,3 +373,30 @@ def test_essential_is_only_for_one_input_per_process(cli, tmp_path):
     result = cli("import", write_book(tmp_path / "bad.xlsx", data), code=1)
     assert "ProcessLots!3 essential" in result.output and "at most one per process" in result.output
     assert "ProcessLots!5 essential" in result.output and "only for input rows" in result.output
+
+
+# --- where people see it -------------------------------------------------------------------------
+
+def test_check_table_trace_and_workbook_show_the_split(cli, tmp_path):
+    from openpyxl import load_workbook
+
+    cli("import", write_book(tmp_path / "motor.xlsx", claim(certificate())))
+    table = cli("check").stdout
+    assert "MX ≠ 301/AD CN" in table and "REGIME_SPLIT" in table
+    tree = cli("trace", "--entry", "E-MOTOR").stdout
+    assert "marking MX · Section 301 CN · AD/CVD CN" in tree
+    node = next(n for n in json.loads(cli("trace", "--lot", "M-1", "--json").stdout)["nodes"]
+                if n["id"] == "lot:M-1")
+    assert {k: v["origin"] for k, v in node["regimes"].items()} == {"marking": "MX", "section_301": "CN",
+                                                                    "adcvd": "CN"}
+    cli("report", "--entry", "E-MOTOR", "-o", tmp_path / "evidence.xlsx")
+    ws = load_workbook(tmp_path / "evidence.xlsx")["Origin by regime"]
+    rows = [dict(zip([c.value for c in ws[1]], [c.value for c in row])) for row in ws.iter_rows(min_row=2)]
+    marking = next(r for r in rows if r["Regime"] == "marking" and r["Line"] == "origin")
+    assert (marking["Origin"], marking["Rule"], marking["Status"]) == ("MX", "19 CFR 102.11(a)(3)", "resolved")
+    tested = [r for r in rows if r["Line"] == "input tested"]
+    assert {(r["Input lot"], r["HTS in"], r["HTS out"], r["Shifted"]) for r in tested} == {
+        ("ST-1", "8503009545", "8501528040", "yes"), ("RO-1", "8503009545", "8501528040", "yes"),
+        ("HO-1", "8503009545", "8501528040", "yes")}
+    checklist = [r for r in rows if r["Line"] == "certificate"]
+    assert checklist and all(r["Document"] == "COO-1" and r["Status"] == "ok" for r in checklist)

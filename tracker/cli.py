@@ -251,6 +251,9 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
     for r in results:
         computed = Text(r["computed_origin"] or "unknown",
                         style="" if r["computed_origin"] == r["declared_origin"] else "bold red")
+        duty = {v["origin"] for k, v in r.get("regimes", {}).items() if k != "marking"} - {r["computed_origin"]}
+        if duty:  # the regimes split: the marking origin, then what duties follow (determination-v2)
+            computed.append(f" ≠ 301/AD {'/'.join(sorted(str(c) for c in duty))}", style="bold yellow")
         flags = Text()
         for f in sorted(r["flags"], key=lambda f: order.index(f["severity"])):
             if f["code"] not in flags.plain.split():

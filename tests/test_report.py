@@ -227,4 +227,7 @@ def test_demo_runs_end_to_end(cli, tmp_path):
     assert "Evidence workbook:" in result.stdout and "verified" in result.stdout
     wb = load_workbook(tmp_path / "demo" / "evidence.xlsx")
     computed = {r[0]: r[6] for r in rows(wb["Index"]) if r and r[0] and str(r[0]).startswith("231-")}
-    assert computed == {"231-4471002-5": "VN", "231-4471877-0": "CN", "231-4472290-3": "VN"}
+    assert computed == {"231-4471002-5": "VN", "231-4471877-0": "CN", "231-4472290-3": "VN",
+                        "231-4480115-7": "MX", "231-4480342-0": "PK"}  # the motor: MX for marking, CN for 301
+    regimes = rows(wb["Origin by regime"])
+    assert ("231-4480115-7", "MOT-24-0415", "Section 301", "origin", "CN") in {tuple(r[:5]) for r in regimes}

@@ -396,7 +396,7 @@ def test_check_table_trace_and_workbook_show_the_split(cli, tmp_path):
     assert (marking["Origin"], marking["Rule"], marking["Status"]) == ("MX", "19 CFR 102.11(a)(3)", "resolved")
     tested = [r for r in rows if r["Line"] == "input tested"]
     assert {(r["Input lot"], r["HTS in"], r["HTS out"], r["Shifted"]) for r in tested} == {
-        ("ST-1", "8503009545", "8501528040", "yes"), ("RO-1", "8503009545", "8501528040", "yes"),
-        ("HO-1", "8503009545", "8501528040", "yes")}
+        ("ST-1", "8503.00.95.45", "8501.52.80.40", "yes"), ("RO-1", "8503.00.95.45", "8501.52.80.40", "yes"),
+        ("HO-1", "8503.00.95.45", "8501.52.80.40", "yes")}
     checklist = [r for r in rows if r["Line"] == "certificate"]
     assert checklist and all(r["Document"] == "COO-1" and r["Status"] == "ok" for r in checklist)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any, Iterable
 
 from . import REGIME_NAMES
+from .tariff_shift import hts_text
 
 __all__ = ["regime_rows"]
 
@@ -31,7 +32,7 @@ def regime_rows(pkg: Any) -> Iterable[dict]:
                 continue  # 102.21 decides every regime alike: its inputs are listed once, under marking
             for t in ro.inputs:
                 yield {"entry_number": number, "lot_id": lot, "regime": REGIME_NAMES[key], "line": "input tested",
-                       "input_lot": t.lot_id, "hts_in": t.hts_in, "hts_out": t.hts_out, "origin": t.country,
+                       "input_lot": t.lot_id, "hts_in": hts_text(t.hts_in), "hts_out": hts_text(t.hts_out), "origin": t.country,
                        "shifted": _shifted(t.shifted), "detail": t.detail}
         p = r.preference
         if p is None:

@@ -149,7 +149,8 @@ def _check_certificate(d: Any, entry: Any, spec: dict, pref: Preference) -> None
     for element in spec.get("elements", []):
         value = getattr(d, element, None)
         present = value == "yes" if element == "signed" else value not in (None, "")
-        item(_ELEMENT[element], present, f"{_ELEMENT[element]} {'present' if present else 'is missing'}")
+        item(_ELEMENT[element], present, f"{_ELEMENT[element]}: {value}" if present else
+             f"{_ELEMENT[element]} is missing")
     if d.certifier_role:
         ok = d.certifier_role in allowed
         item("certifier allowed", ok, f"certified by the {d.certifier_role}" +

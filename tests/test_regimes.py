@@ -86,10 +86,18 @@ def test_h301619_motor_is_mexican_for_marking_and_chinese_for_section_301(run):
         r["regimes"]["section_301"]["basis"]
     assert "ORIGIN_MISMATCH" not in codes(r)  # MX is the right declaration
     assert {"REGIME_SPLIT", "ORDER_EXPOSURE"} <= codes(r)  # ... and Section 301 duties are owed
+    assert "MINOR_PROCESSING" in codes(r)  # judged with the AD/CVD origin: for duties, only assembled in MX
     assert "301-LIST1" in flag(r, "ORDER_EXPOSURE")["message"]
     assert "Section 301 origin" in flag(r, "ORDER_EXPOSURE")["message"]
     assert "marking MX" in flag(r, "REGIME_SPLIT")["message"]
     assert [m["measure_id"] for m in r["measures"]] == ["301-LIST1"]
+
+
+def test_a_certificate_on_the_entered_lot_is_compared_with_the_marking_origin(run):
+    """determination-v2 §6: DOC_CONFLICT compares a document's stated origin with the marking origin."""
+    data = motor()
+    data["Documents"].append(doc("COO-LOT", "certificate_of_origin", "lot", "M-1", "2019-03-11", "MX"))
+    assert "DOC_CONFLICT" not in codes(run(data))
 
 
 def test_motor_declared_chinese_is_an_origin_mismatch_for_marking(run):
@@ -347,6 +355,7 @@ def test_a_ruling_applies_only_in_its_regime(run):
     """determination-v2 §2.3: a ruling naming section_301 changes the Section 301 origin only."""
     r = run(ruled("section_301"))
     assert origins(r) == {"marking": "MX", "section_301": "MX", "adcvd": "CN"}
+    assert "ORDER_EXPOSURE" not in codes(r)  # a 301 measure turns on the Section 301 origin alone
     assert r["regimes"]["section_301"]["rule"] == "ruling HQ H000001"
 
 

@@ -14,26 +14,7 @@ import pytest
 
 from tests.builders import write_book
 from tests.chains import D, doc, documented, entry, fac, io, item, lot, proc, ship
-
-
-@pytest.fixture
-def run(cli, tmp_path):
-    counter = iter(range(1000))
-
-    def run(data: dict, number: str | None = None) -> dict:
-        book = write_book(tmp_path / f"chain{next(counter)}.xlsx", data)
-        cli("import", book)
-        results = json.loads(cli("check", "--json").stdout)["entries"]
-        if number is None:
-            assert len(results) == 1
-            return results[0]
-        return next(r for r in results if r["entry_number"] == number)
-
-    return run
-
-
-def codes(result: dict) -> set[str]:
-    return {f["code"] for f in result["flags"]}
+from tests.test_flags import codes, run  # noqa: F401  (run: the import-and-check fixture)
 
 
 def flag(result: dict, code: str) -> dict:

@@ -119,7 +119,7 @@ class Determination:
         chain = self.chain
         passes = self.passes_for(e.entry_date)
         origins = passes["adcvd"]  # the route and the duty flags follow substantial transformation
-        regimes = decide_regimes(chain, passes, e.lot_id, e.hts, e.entry_date, e)
+        regimes = decide_regimes(chain, passes, e.lot_id, e.hts)
         marking = regimes["marking"]
         lot_origin = origins[e.lot_id]
         line = main_line(origins, e.lot_id)

@@ -558,18 +558,13 @@ def origin_unresolved(ctx: EntryContext) -> Iterable[Finding]:
     by_missing: dict[tuple[str, ...], list[str]] = defaultdict(list)
     for key, r in ctx.regimes.items():
         if r.status == "unresolved" and r.law != "substantial":
-            by_missing[r.missing].append(REGIME_NAMES[key])
-    for missing, names in by_missing.items():
-        stand_in = ctx.regime_origin({"marking": "marking", "Section 301": "section_301",
-                                      "AD/CVD": "adcvd"}[names[0]])
-        yield _finding("ORIGIN_UNRESOLVED", f"{' and '.join(names)} origin unresolved under "
-                       f"{ctx.regimes[_key(names[0])].rule}: missing {'; '.join(missing) or 'a fact'}; "
-                       f"{stand_in or 'no'} origin by substantial transformation stands in",
+            by_missing[r.missing].append(key)
+    for missing, keys in by_missing.items():
+        first = ctx.regimes[keys[0]]
+        yield _finding("ORIGIN_UNRESOLVED", f"{' and '.join(REGIME_NAMES[k] for k in keys)} origin unresolved "
+                       f"under {first.rule}: missing {'; '.join(missing) or 'a fact'}; "
+                       f"{first.origin or 'no'} origin by substantial transformation stands in",
                        ctx.entry_subject, f"lot:{ctx.entry.lot_id}")
-
-
-def _key(name: str) -> str:
-    return next(k for k, v in REGIME_NAMES.items() if v == name)
 
 
 def preference_ineligible(ctx: EntryContext) -> Iterable[Finding]:

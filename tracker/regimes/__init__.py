@@ -18,8 +18,6 @@ substantial-transformation pass under its own rulings.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
 
 from ..chain import SupplyChain
 from .rulings import REGIMES
@@ -80,7 +78,7 @@ def substantial_regime(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id
 
 
 def decide_regimes(chain: SupplyChain, passes: dict[str, dict[str, LotOrigin]], lot_id: str,
-                   hts: str | None, on: date | None = None, entry: Any = None) -> dict[str, RegimeOrigin]:
+                   hts: str | None) -> dict[str, RegimeOrigin]:
     """The origin of `lot_id` (entered under `hts`) in every regime.
 
     `passes` holds, per regime, the lot origins of the substantial-transformation
@@ -101,7 +99,7 @@ def decide_regimes(chain: SupplyChain, passes: dict[str, dict[str, LotOrigin]], 
                 decided[key] = textiles.decide(chain, passes[r], lot_id, hts, out[r])
             out[r] = _as(decided[key], r)
         return out
-    marking = part102.decide(chain, passes["marking"], lot_id, hts, out["marking"], entry)
+    marking = part102.decide(chain, passes["marking"], lot_id, hts, out["marking"])
     if marking is not None:
         out["marking"] = marking
     return out

@@ -78,7 +78,7 @@ def _production(chain: SupplyChain, lot_id: str, country: str) -> tuple[list[str
 
 
 def decide(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id: str, hts: str | None,
-           fallback: RegimeOrigin, entry: Any = None) -> RegimeOrigin | None:
+           fallback: RegimeOrigin) -> RegimeOrigin | None:
     """The marking origin of a good of a USMCA country, or None when the good is not one."""
     found = usmca_producer(chain, origins, lot_id)
     if found is None:
@@ -114,7 +114,8 @@ def decide(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id: str, hts: 
                             (), r.tests, "part102")
     if r.status == "resolved" or r.reason in ("shift_not_satisfied", "non_qualifying_operation") \
             or r.non_qualifying:
-        return _essential_character(chain, origins, lot_id, pid, r, fallback, where)
+        values = {m.lot_id: m.value for m in materials}
+        return _essential_character(chain, pid, r, values, fallback, where)
     return _unresolved(fallback, (r.needed or r.reason or "a fact the 102.20 rule turns on",), r.tests)
 
 
@@ -136,8 +137,8 @@ def _shift_text(r: ShiftResult, hts: str, where: str) -> str:
     return f"{r.rule_id}: {r.reason} {where}"
 
 
-def _essential_character(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id: str, pid: str,
-                         r: ShiftResult, fallback: RegimeOrigin, where: str) -> RegimeOrigin:
+def _essential_character(chain: SupplyChain, pid: str, r: ShiftResult, value_of: dict[str, Decimal | None],
+                         fallback: RegimeOrigin, where: str) -> RegimeOrigin:
     """102.11(b): the single material that gives the good its essential character: the
     `essential` input where ProcessLots marks one, else the input of highest value among
     those that did not shift (determination-v2 §4)."""
@@ -157,7 +158,7 @@ def _essential_character(chain: SupplyChain, origins: dict[str, LotOrigin], lot_
         how = (f"{chosen.lot_id} ({hts_text(chosen.hts_in)}) is the only material that did not shift"
                if len(candidates) == 1 else "every material that did not shift is of one country")
     else:
-        values = {t.lot_id: _value(chain, pid, t.lot_id) for t in candidates}
+        values = {t.lot_id: value_of.get(t.lot_id) for t in candidates}
         if any(v is None for v in values.values()):
             lacking = sorted(k for k, v in values.items() if v is None)
             return _unresolved(fallback, tuple(f"the unit_value_usd of lot {k}" for k in lacking), r.tests)
@@ -167,14 +168,6 @@ def _essential_character(chain: SupplyChain, origins: dict[str, LotOrigin], lot_
         return _unresolved(fallback, (f"the origin of lot {chosen.lot_id}",), r.tests)
     return RegimeOrigin("marking", chosen.country, "resolved", "19 CFR 102.11(b)",
                         f"{why}{how}: {chosen.country} {where}", (), r.tests, "part102")
-
-
-def _value(chain: SupplyChain, pid: str, lot_id: str) -> Decimal | None:
-    lot = chain.lots[lot_id]
-    if lot.unit_value_usd is None:
-        return None
-    used = sum((pl.quantity for procs in chain.used_by.get(lot_id, ()) for pl in (procs,)), Decimal(0))
-    return used * lot.unit_value_usd
 
 
 def _unresolved(fallback: RegimeOrigin, missing: tuple[str, ...], tests=()) -> RegimeOrigin:

@@ -44,14 +44,16 @@ _RULE = {"wholly_obtained": "19 CFR 102.11(a)(1)", "exclusively_domestic": "19 C
 
 def usmca_producer(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id: str) -> tuple[str, str] | None:
     """(process, country) of the last main-line process that is not `none`, when in MX or CA."""
-    from ..route import main_line
-    for x in main_line(origins, lot_id):
+    x, seen = lot_id, set()
+    while x is not None and x not in seen:  # down the main line only as far as needed
+        seen.add(x)
         pid = chain.made_by.get(x)
         if pid is None:
             return None
         if origins[x].process_class != "none":
             country = chain.country_of(chain.processes[pid].facility_id)
             return (pid, country) if country in USMCA_COUNTRIES else None
+        x = origins[x].principal
     return None
 
 

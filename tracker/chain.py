@@ -64,6 +64,7 @@ class SupplyChain:
     measure_rows: list[Any]
     graph: nx.DiGraph = field(repr=False)
     ruling_rows: list[Any] = field(default_factory=list)  # every ruling, by ruling_id (regimes.rulings)
+    essential_of: dict[str, str] = field(default_factory=dict)  # process_id -> its input marked essential
 
     def country_of(self, facility_id: str | None) -> str | None:
         f = self.facilities.get(facility_id)
@@ -109,8 +110,11 @@ def load_chain(conn: Connection) -> SupplyChain:
     processes = {r.process_id: r for r in _rows(conn, "process")}
     g.add_nodes_from(lot_node(x) for x in lots)
     edges = []
+    essential_of: dict[str, str] = {}
     for pl in _rows(conn, "process_lot"):
         if pl.role == "input":
+            if pl.essential == "yes":
+                essential_of[pl.process_id] = pl.lot_id
             inputs_of[pl.process_id].append(pl)
             used_by[pl.lot_id].append(pl)
             edges.append((lot_node(pl.lot_id), process_node(pl.process_id)))
@@ -136,5 +140,5 @@ def load_chain(conn: Connection) -> SupplyChain:
         made_by=made_by, used_by=used_by, shipments_of=shipments_of,
         entries=_rows(conn, "entry", "entry_number", "lot_id"),
         documents_on=documents_on, rulings=rulings,
-        measure_rows=_rows(conn, "trade_measure"), graph=g, ruling_rows=ruling_rows)
+        measure_rows=_rows(conn, "trade_measure"), graph=g, ruling_rows=ruling_rows, essential_of=essential_of)
 

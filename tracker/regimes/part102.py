@@ -150,8 +150,7 @@ def _essential_character(chain: SupplyChain, pid: str, r: ShiftResult, value_of:
                            r.tests)
     why = "102.17: a non-qualifying operation makes no change; " if r.non_qualifying else \
         "not every foreign material shifts (102.11(a)(3)); "
-    marked = next((pl.lot_id for pl in chain.inputs_of.get(pid, ()) if getattr(pl, "essential", None) == "yes"),
-                  None)
+    marked = chain.essential_of.get(pid)
     chosen = next((t for t in candidates if t.lot_id == marked), None)
     if chosen is not None:
         how = f"input {chosen.lot_id} is marked essential"

@@ -94,10 +94,7 @@ def process_class(chain: SupplyChain, process_id: str, item_id: str,
 
 def essential_input(chain: SupplyChain, process_id: str) -> str | None:
     """The input marked `essential` (ProcessLots, v1.1), if any: at most one per process."""
-    for pl in chain.inputs_of.get(process_id, ()):
-        if getattr(pl, "essential", None) == "yes":
-            return pl.lot_id
-    return None
+    return chain.essential_of.get(process_id)
 
 
 def principal_input(chain: SupplyChain, process_id: str) -> str | None:

@@ -12,9 +12,7 @@ from typer.testing import CliRunner
 from tracker.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
-EXAMPLES = ROOT.parent / "shared" / "examples"
-if not EXAMPLES.is_dir():  # CI clones the repo with shared/ beside it
-    EXAMPLES = ROOT / ".." / "shared" / "examples"
+EXAMPLES = Path(__file__).resolve().parent / "examples"  # the worked examples, kept with the tests
 
 
 def database_urls() -> list[str]:
@@ -65,7 +63,7 @@ def cli(env) -> Cli:
 
 @pytest.fixture
 def example(tmp_path):
-    """Copy of a shared example folder, so tests may edit it."""
+    """Copy of a worked example folder (tests/examples), so tests may edit it."""
     def copy(name: str) -> Path:
         dest = tmp_path / "examples" / name
         shutil.copytree(EXAMPLES / name, dest)

@@ -1,4 +1,4 @@
-"""The worked supply chains of shared/examples, end to end through the CLI."""
+"""The worked supply chains of tests/examples, end to end through the CLI."""
 
 import json
 

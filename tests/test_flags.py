@@ -244,12 +244,19 @@ def test_a_cycle_is_a_clear_error(cli, tmp_path):
     assert "Traceback" not in result.output
 
 
-def test_an_entry_of_several_lots_gives_one_result_per_line(run):
+def test_an_entry_of_several_lots_gives_one_result_per_line(cli, run):
+    """Each line of CBP Form 7501 has its own lot, declared origin and result."""
     data = direct()
     data["Lots"].append(lot("P-X", "PROFILE", "F1", 10, "2024-01-10", "VN", 4))
     data["Shipments"].append(ship("S-X", "P-X", 10, "F1", "US-DC", "2024-01-15", "2024-02-10"))
     data["Entries"].append(entry("E-1", "P-X", 10, "2024-02-12", ALU, "CN"))
     run(data, "E-1")
+    lines = json.loads(cli("check", "--entry", "E-1", "--json").stdout)["entries"]
+    by_lot = {r["lot_id"]: r for r in lines}
+    assert [r["entry_number"] for r in lines] == ["E-1", "E-1"] and set(by_lot) == {"P-1", "P-X"}
+    assert by_lot["P-1"]["computed_origin"] == "CN" and "ORIGIN_MISMATCH" not in codes(by_lot["P-1"])
+    # the second line's lot carries Vietnamese origin: only that line is mis-declared
+    assert by_lot["P-X"]["computed_origin"] == "VN" and "ORIGIN_MISMATCH" in codes(by_lot["P-X"])
 
 
 # --- trade measures -------------------------------------------------------------------------

@@ -60,8 +60,9 @@ def column(ws, header: str) -> list:
 
 def test_the_workbook_has_every_sheet_of_the_layout(workbook):
     wb = load_workbook(workbook)
-    assert wb.sheetnames == ["Index", "Determination", "Origin by regime", "Route", "Route map", "Facilities", "Mass balance",
-                             "Documents", "Flags", "Trade measures", "Audit trail", "Source files"]
+    assert wb.sheetnames == ["Index", "Determination", "Origin by regime", "Route", "Route map", "Facilities",
+                             "Mass balance", "Documents", "Due diligence", "Flags", "Trade measures", "Audit trail",
+                             "Source files"]
 
 
 def test_the_index_links_to_every_sheet_and_states_the_chain_head(workbook, cli):

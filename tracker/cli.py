@@ -1,10 +1,10 @@
 """The `tracker` command: a thin layer over the library.
 
-Each command parses its options, calls one core function, prints, and sets
-the exit status (cli-v1): 0 success; 1 the input or data is wrong, with a
-message saying where; 2 the command was used wrongly. With `--json`, standard
-output holds the JSON document alone; progress, warnings and errors go to
-standard error. Heavy modules are imported inside the commands so that
+Each command parses its options, calls one method of `tracker.Tracker` (the
+Python API's front door), prints, and sets the exit status (cli-v1): 0
+success; 1 the input or data is wrong, with a message saying where; 2 the
+command was used wrongly. With `--json`, standard output holds the JSON
+document alone; progress, warnings and errors go to standard error. Heavy modules are imported inside the commands so that
 `tracker --help` starts at once.
 """
 
@@ -44,8 +44,10 @@ def _stderr():
 def _stdout():
     from rich.console import Console
 
-    # Piped output is read in files and logs: do not squeeze it to 80 columns.
-    return Console(highlight=False, width=None if sys.stdout.isatty() else 200)
+    # Piped output is read in files and logs: do not squeeze it to 80 columns,
+    # unless COLUMNS says how wide the reader is (rich reads it when width is None).
+    wide = sys.stdout.isatty() or os.environ.get("COLUMNS", "").isdigit()
+    return Console(highlight=False, width=None if wide else 200)
 
 
 def fail(message: str) -> NoReturn:
@@ -71,10 +73,16 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
 
 
-def _open(db: str | None):
-    from .db import open_db
+def _tracker(db: str | None, actor: str | None = None):
+    """The Tracker a command works on: `--db` and `--actor`, else the environment's."""
+    from .api import Tracker
 
-    return open_db(db)
+    return Tracker(db, actor=actor)
+
+
+def _open(db: str | None):
+    """The engine of `_tracker(db)` (its schema current, its evidence store known)."""
+    return _tracker(db).engine
 
 
 def _print_json(data) -> None:
@@ -86,14 +94,12 @@ def _print_json(data) -> None:
 @app.command()
 def init(db: DbOpt = None) -> None:
     """Create the database, or upgrade an older one in place (idempotent)."""
-    from .db import make_engine, resolve_url, safe_url, upgrade
-
     with user_errors():
-        engine = make_engine(resolve_url(db))
-        before, after = upgrade(engine)
+        t = _tracker(db)
+        before, after = t.init()
     what = ("created" if before is None else "is up to date" if before == after
             else f"upgraded from schema {before} to {after}")
-    typer.echo(f"Database {safe_url(str(engine.url))} {what} (schema {after}).")
+    typer.echo(f"Database {t.url} {what} (schema {after}).")
 
 
 @app.command()
@@ -101,12 +107,10 @@ def template(output: Annotated[Path, typer.Option("-o", "--output", metavar="FIL
                                                   help="Where to write the blank workbook.")],
              db: DbOpt = None) -> None:
     """Write the blank supplier workbook: every sheet and column, notes and drop-down lists."""
-    del db  # accepted like every command's (cli-v1); the template needs no database
-    from .template import write_template
-
-    if output.suffix.lower() != ".xlsx":
-        fail(f"{output} must end in .xlsx")
-    write_template(output)
+    if output.suffix.lower() != ".xlsx":  # wrong usage (exit 2), not wrong data
+        raise typer.BadParameter(f"{output} must end in .xlsx", param_hint="'-o' / '--output'")
+    with user_errors():
+        _tracker(db).template(output)  # accepts --db like every command (cli-v1); needs no database
     typer.echo(f"Wrote the blank supplier workbook to {output}")
 
 
@@ -114,17 +118,27 @@ def template(output: Annotated[Path, typer.Option("-o", "--output", metavar="FIL
 def import_(path: Annotated[Path, typer.Argument(help="A supplier workbook (.xlsx) or a folder of .csv files.",
                                                  show_default=False)],
             dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and report; write nothing.")] = False,
+            accept_changes: Annotated[bool, typer.Option(
+                "--accept-changes", help="Import a returned request even where it changes rows that were "
+                                         "not sent to the supplier (list them first with --dry-run).")] = False,
             db: DbOpt = None, actor: ActorOpt = None, json: JsonOpt = False) -> None:
     """Import a supplier workbook, all or nothing: on any error nothing is written."""
-    from .importer import import_path
+    from .requests.returns import UnrequestedChanges
 
     with user_errors():
-        engine = _open(db)
+        t = _tracker(db, actor)
         with _progress("Importing") as tick:
-            result = import_path(engine, path, actor=actor, dry_run=dry_run, progress=tick)
+            try:
+                result = t.import_path(path, dry_run=dry_run, accept_changes=accept_changes, progress=tick)
+            except UnrequestedChanges as exc:
+                for change in exc.changes:
+                    _stderr().print(f"not requested: {change}", markup=False)
+                raise
     err = _stderr()
     for w in result.warnings:
         err.print(f"warning: {w}", markup=False)
+    for change in result.outside_changes:
+        err.print(f"not requested: {change}", markup=False)
     if json:
         _print_json(result.to_dict())
         return
@@ -140,6 +154,16 @@ def import_(path: Annotated[Path, typer.Argument(help="A supplier workbook (.xls
     _stdout().print(table)
     if result.files_stored:
         typer.echo(f"{result.files_stored} document file(s) stored in the evidence store.")
+    if result.request_id is not None:
+        typer.echo(f"This workbook answers request {result.request_id}.")
+    for change in result.corrected:
+        typer.echo(f"Corrected by the supplier: {change}")
+    for a in result.answered:
+        typer.echo(f"{'Would answer' if dry_run else 'Answered'} request {a['request']} item {a['item']}: "
+                   f"{a['asked']}")
+    if result.outside_changes:
+        typer.echo(f"{len(result.outside_changes)} change(s) to rows not sent to the supplier (listed above): "
+                   + ("importing needs --accept-changes." if dry_run else "accepted."))
 
 
 @contextmanager
@@ -159,13 +183,8 @@ def _progress(label: str):
 @audit_app.command("verify")
 def audit_verify(db: DbOpt = None, json: JsonOpt = False) -> None:
     """Check the hash chain, every table against it, and every stored document file."""
-    from .audit import verify
-    from .db import evidence_dir, read_tx
-
     with user_errors():
-        engine = _open(db)
-        with read_tx(engine) as conn:
-            result = verify(conn, evidence_dir(engine))
+        result = _tracker(db).verify()
     if json:
         _print_json({"ok": result.ok, "records": result.records, "head_hash": result.head_hash,
                      "rows_checked": result.rows_checked, "files_checked": result.files_checked,
@@ -186,13 +205,10 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
               limit: Annotated[Optional[int], typer.Option(help="Only the newest N records.")] = None,
               db: DbOpt = None, json: JsonOpt = False) -> None:
     """Show the history of a record, or of everything."""
-    from .audit import describe, history
-    from .db import read_tx
+    from .audit import describe
 
     with user_errors():
-        engine = _open(db)
-        with read_tx(engine) as conn:
-            rows = history(conn, table, key, limit)
+        rows = _tracker(db).log(table, key, limit)
     if json:
         _print_json(rows)
         return
@@ -205,7 +221,6 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
         t.add_row(str(r["seq"]), r["at"], r["actor"], r["action"], r["table_name"], r["record_key"],
                   describe(r["action"], r["before"], r["after"]))
     _stdout().print(t)
-
 
 
 def main() -> None:
@@ -228,42 +243,60 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
                                                             help="Only this entry (repeatable).")] = None,
           db: DbOpt = None, json: JsonOpt = False) -> None:
     """Determine origin and raise flags for every entry, or one. Exit 0 whatever it finds."""
-    from .db import evidence_dir, read_tx
-    from .determination import check_dicts
-
     with user_errors():
-        engine = _open(db)
-        with read_tx(engine) as conn:
-            results = check_dicts(conn, entry, evidence_dir(engine))
+        results = _tracker(db).check_dicts(entry)
     if json:
         _print_json({"entries": results})
         return
     if not results:
         typer.echo("No entries in the database: import a supplier workbook first.")
         return
+    out = _stdout()
+    out.print(_check_table(results, out.width))
+    counts = {s: sum(1 for r in results for f in r["flags"] if f["severity"] == s) for s in SEVERITY_STYLE}
+    out.print(f"{len(results)} entry line(s); flags: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+
+
+def _longest_flag_code() -> int:
+    from .schemas import flag_info
+
+    return max(len(code) for code in flag_info())
+
+
+def _check_table(results: list[dict], width: int):
+    """The check table. Ids (entry, lot, HTS) and flag codes are what a reader copies: they are
+    never broken; the entry's lot sits under its number, declared origin over computed, and the route
+    and the flags wrap between words, so the table fits 80 columns."""
     from rich.table import Table
     from rich.text import Text
 
     order = ("high", "medium", "low", "info")
     table = Table(title="Origin determination", title_justify="left", show_lines=True)
-    for col in ("entry", "lot", "HTS", "declared", "computed", "route", "flags"):
-        table.add_column(col, overflow="fold")
+    for col in ("entry / lot", "HTS", "origin"):
+        table.add_column(col, no_wrap=True)
+    # rich narrows the widest wrapping columns alike; the route yields first, so that the longest
+    # flag code keeps its line: it gets what the other columns (and 16 of rules and padding) leave
+    flags_width = _longest_flag_code()
+    fixed = (max(len(x) for r in results for x in ("entry / lot", r["entry_number"], r["lot_id"]))
+             + max(len(x or "") for r in results for x in ("HTS", r["hts"]))
+             + max(len(f"computed {r['computed_origin'] or 'unknown'}") for r in results))
+    table.add_column("route", max_width=max(2, width - 16 - fixed - flags_width))
+    table.add_column("flags", min_width=flags_width)
     for r in results:
-        computed = Text(r["computed_origin"] or "unknown",
-                        style="" if r["computed_origin"] == r["declared_origin"] else "bold red")
+        origin = Text(f"declared {r['declared_origin']}\ncomputed ") + Text(
+            r["computed_origin"] or "unknown",
+            style="" if r["computed_origin"] == r["declared_origin"] else "bold red")
         duty = {v["origin"] for k, v in r.get("regimes", {}).items() if k != "marking"} - {r["computed_origin"]}
         if duty:  # the regimes split: the marking origin, then what duties follow (determination-v2)
-            computed.append(f" ≠ 301/AD {'/'.join(sorted(str(c) for c in duty))}", style="bold yellow")
+            origin.append(f"\n≠ 301/AD {'/'.join(sorted(str(c) for c in duty))}", style="bold yellow")
         flags = Text()
         for f in sorted(r["flags"], key=lambda f: order.index(f["severity"])):
             if f["code"] not in flags.plain.split():
                 flags.append(f["code"] + " ", style=SEVERITY_STYLE.get(f["severity"], ""))
-        table.add_row(r["entry_number"], r["lot_id"], r["hts"], r["declared_origin"], computed,
-                      " > ".join(r["route"]), flags if flags else Text("none", style="green"))
-    out = _stdout()
-    out.print(table)
-    counts = {s: sum(1 for r in results for f in r["flags"] if f["severity"] == s) for s in SEVERITY_STYLE}
-    out.print(f"{len(results)} entry line(s); flags: " + ", ".join(f"{n} {s}" for s, n in counts.items()))
+        table.add_row(Text(r["entry_number"]) + Text("\n" + r["lot_id"], style="dim"), r["hts"], origin,
+                      " > ".join(r["route"]),
+                      flags if flags else Text("none", style="green"))
+    return table
 
 
 @app.command()
@@ -273,13 +306,10 @@ def trace(entry: Annotated[Optional[str], typer.Option("--entry", metavar="N", h
     """The goods' upstream graph: lots, processes, shipments, facilities and countries."""
     if (entry is None) == (lot is None):
         raise typer.BadParameter("give exactly one of --entry and --lot")
-    from .db import read_tx
-    from .trace import render_tree, trace as run_trace
+    from .trace import render_tree
 
     with user_errors():
-        engine = _open(db)
-        with read_tx(engine) as conn:
-            result = run_trace(conn, entry=entry, lot=lot)
+        result = _tracker(db).trace(entry=entry, lot=lot)
     if json:
         _print_json(result.to_dict())
     else:
@@ -295,39 +325,122 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
                "--package", metavar="FILE.zip",
                help="Also write the evidence package: workbook, held document files and a SHA-256 manifest.")] = None,
            layout: Annotated[Optional[str], typer.Option(
-               help="Layout: a name from reports/ (default, cf28) or a .toml path.")] = None,
+               help="Layout: a name (default, cf28, or one in $TRACKER_REPORTS) or a .toml path.")] = None,
            db: DbOpt = None) -> None:
     """Write the evidence workbook for one entry (or several --entry) to hand to CBP."""
     if output is None and package is None:
         raise typer.BadParameter("give -o FILE.xlsx, --package FILE.zip, or both")
     if output is not None and output.suffix.lower() != ".xlsx":
         raise typer.BadParameter(f"{output} must end in .xlsx")
-    from .db import evidence_dir, read_tx, safe_url
-    from .report import write_package, write_report
+    with user_errors():
+        written = _tracker(db).report(entry, output, package=package, layout=layout)
+    if output is not None:
+        typer.echo(f"Wrote the evidence workbook for {written.rows} entry line(s) to {output}")
+    if package is not None:
+        typer.echo(f"Wrote the evidence package (workbook, held documents, SHA-256 manifest) to {package}")
+
+
+@app.command()
+def request(output: Annotated[Path, typer.Option("-o", "--output", metavar="FILE.xlsx",
+                                                 help="Where to write the request workbook.")],
+            company: Annotated[Optional[str], typer.Option(
+                "--company", metavar="C", help="The supplier: a company (its and its subsidiaries' facilities).")]
+            = None,
+            facility: Annotated[Optional[str], typer.Option("--facility", metavar="F",
+                                                            help="The supplier: one facility.")] = None,
+            entry: Annotated[Optional[list[str]], typer.Option(
+                "--entry", metavar="N", help="Only the chains behind this entry (repeatable; default: every "
+                                             "entry whose chain passes through the supplier).")] = None,
+            due: Annotated[Optional[str], typer.Option("--due", metavar="DATE",
+                                                       help="Answer by YYYY-MM-DD (default: 30 days from today).")]
+            = None,
+            contact: Annotated[Optional[str], typer.Option(
+                "--contact", metavar="TEXT", help="Who the supplier sends it back to (default: the entries' "
+                                                  "importer of record).")] = None,
+            db: DbOpt = None, actor: ActorOpt = None) -> None:
+    """Write the workbook asking one supplier for what is missing from its part of the chain, and log it."""
+    from datetime import date
+
+    if (company is None) == (facility is None):
+        raise typer.BadParameter("give exactly one of --company and --facility")
+    if output.suffix.lower() != ".xlsx":
+        raise typer.BadParameter(f"{output} must end in .xlsx")
+    try:
+        due_on = date.fromisoformat(due) if due else None
+    except ValueError:
+        raise typer.BadParameter(f"--due {due!r} is not a date (YYYY-MM-DD)") from None
+    from .requests import NothingToAsk
 
     with user_errors():
-        engine = _open(db)
-        label = safe_url(str(engine.url))
-        with read_tx(engine) as conn:
-            if output is not None:
-                pkg = write_report(conn, entry, output, layout=layout, store=evidence_dir(engine), db_label=label)
-                typer.echo(f"Wrote the evidence workbook for {len(pkg.results)} entry line(s) to {output}")
-            if package is not None:
-                manifest = write_package(conn, entry, package, layout=layout, store=evidence_dir(engine),
-                                         db_label=label)
-                typer.echo(f"Wrote the evidence package ({len(manifest['files'])} files, SHA-256 manifest) "
-                           f"to {package}")
+        try:
+            sent = _tracker(db, actor).request(output, company=company, facility=facility, entries=entry,
+                                               due=due_on, contact=contact)
+        except NothingToAsk as exc:
+            typer.echo(f"{str(exc)[:1].upper()}{str(exc)[1:]}.")
+            return
+    typer.echo(f"Wrote request {sent['id']} to {sent['supplier_name']} ({len(sent['items'])} item(s), "
+               f"due {sent['due_on'].isoformat()}, send back to {sent['contact']}) to {output}")
+
+
+@app.command()
+def requests(open_: Annotated[bool, typer.Option("--open", help="Only items still open.")] = False,
+             overdue: Annotated[bool, typer.Option("--overdue", help="Only open items past their due date.")]
+             = False,
+             db: DbOpt = None, json: JsonOpt = False) -> None:
+    """The request log: who was asked for what, when, by when, and what came back."""
+    with user_errors():
+        log = _tracker(db).requests(open_only=open_, overdue_only=overdue)
+    if json:
+        _print_json({"requests": log})
+        return
+    if not log:
+        typer.echo("No overdue request items." if overdue else "No open request items." if open_ else
+                   "No requests yet: see tracker request.")
+        return
+    from rich.table import Table
+
+    t = Table(title="Requests to suppliers", title_justify="left", show_lines=False)
+    for col in ("request", "supplier", "sent", "due", "item", "asked", "status"):
+        t.add_column(col, overflow="fold")
+    for r in log:
+        for it in r["items"]:
+            status = it["status"]
+            if status == "answered":
+                status = f"answered {it['answered_at'][:10]} ({it['answered_by_file']})"
+            t.add_row(str(r["request"]), f"{r['supplier']['name']} ({r['supplier']['id']})", r["sent_on"],
+                      r["due_on"], str(it["item"]), it["asked"],
+                      status.upper() if status == "overdue" else status)
+    out = _stdout()
+    out.print(t)
+    out.print(f"{len(log)} request(s); {sum(r['open'] for r in log)} item(s) open, "
+              f"{sum(r['answered'] for r in log)} answered; "
+              f"{sum(1 for r in log if r['overdue'])} request(s) overdue")
 
 
 @app.command()
 def demo(directory: Annotated[Path, typer.Option("--dir", help="Where to put the demo database and workbook.")]
          = Path("out/demo"),
-         db: DbOpt = None) -> None:
-    """Load the bundled sample data into a fresh database, check it, and write an evidence workbook."""
-    from .demo import run_demo
+         db: Annotated[Optional[str], typer.Option(
+             "--db", metavar="URL", show_default=False,
+             help="An empty database to load the demo into (default: DIR/demo.db, made anew; "
+                  "$TRACKER_DB is not used).")] = None) -> None:
+    """Load the bundled sample data into a fresh database, check it, and write an evidence workbook.
+
+    Without --db the database is DIR/demo.db, made anew each run; a --db database must be empty.
+    """
+    from .api import Tracker
 
     with user_errors():
-        run_demo(directory, db, echo=typer.echo, show=lambda r: _stdout().print(r))
+        result = Tracker.for_demo(directory, db).demo(directory)
+    typer.echo(f"Database: {result.database}")
+    for name, imported in result.imports:
+        rows = sum(s.new + s.changed for s in imported.sheets)
+        typer.echo(f"Imported {name}: {rows} rows, {imported.files_stored} document files")
+    out = _stdout()
+    out.print(_check_table([r.to_dict() for r in result.results], out.width))
+    typer.echo(f"Audit trail: {result.audit.records} records, {'verified' if result.audit.ok else 'BROKEN'}")
+    typer.echo(f"Evidence workbook: {result.workbook.resolve()}")
+    typer.echo(f"Evidence package:  {result.package.resolve()}")
 
 
 @app.command()
@@ -338,13 +451,9 @@ def synth(output: Annotated[Path, typer.Option("-o", "--output", metavar="DIR", 
           fmt: Annotated[str, typer.Option("--format", help="xlsx, csv or both.")] = "xlsx",
           db: DbOpt = None) -> None:
     """Write a synthetic supplier workbook of a given size (for benchmarks and trials)."""
-    del db  # accepted like every command's; synth writes files only
     if fmt not in ("xlsx", "csv", "both"):
         raise typer.BadParameter("--format is xlsx, csv or both")
-    from .synth import generate, write_csv, write_xlsx
-
-    data = generate(rows, seed=seed, deep=deep)
-    if fmt in ("xlsx", "both"):
-        typer.echo(f"Wrote {write_xlsx(data, output / 'synthetic.xlsx')} ({data.total:,} rows)")
-    if fmt in ("csv", "both"):
-        typer.echo(f"Wrote {write_csv(data, output / 'csv')}/ ({data.total:,} rows)")
+    with user_errors():
+        written = _tracker(db).synth(output, rows, seed=seed, deep=deep, format=fmt)  # writes files only
+    for path in written.paths:
+        typer.echo(f"Wrote {path}{'/' if path.is_dir() else ''} ({written.rows:,} rows)")

@@ -27,7 +27,7 @@ from . import models
 from .findings import TrackerError
 
 __all__ = ["DEFAULT_URL", "resolve_url", "make_engine", "open_db", "write_tx", "read_tx", "evidence_dir",
-           "safe_url", "schema_version"]
+           "evidence_beside", "with_evidence", "ensure_schema", "safe_url", "schema_version"]
 
 DEFAULT_URL = "sqlite:///tracker.db"
 _WRITE_LOCK_KEY = 0x7472_6163  # "trac": the advisory lock every PostgreSQL writer takes
@@ -91,12 +91,17 @@ def make_engine(url: str) -> Engine:
 def open_db(url: str | None = None) -> Engine:
     """An engine on `url` with the tracker's schema created or upgraded."""
     engine = make_engine(resolve_url(url))
+    ensure_schema(engine)
+    return engine
+
+
+def ensure_schema(engine: Engine) -> tuple[int | None, int]:
+    """`upgrade(engine)`; a database that cannot be reached is a TrackerError naming it."""
     try:
-        upgrade(engine)
+        return upgrade(engine)
     except OperationalError as exc:
         raise TrackerError(f"cannot open the database {safe_url(str(engine.url))}: "
                            f"{str(exc.orig).strip().splitlines()[0]}") from None
-    return engine
 
 
 def schema_version(conn: Connection) -> int | None:
@@ -206,14 +211,29 @@ def read_tx(engine: Engine) -> Iterator[Connection]:
 def evidence_dir(engine: Engine) -> Path:
     """Where registered document files are kept, by SHA-256.
 
-    `TRACKER_EVIDENCE` if set; else beside a SQLite file (`tracker.db` ->
-    `tracker-evidence/`); else `tracker-evidence/` in the current folder
-    (a team on PostgreSQL points TRACKER_EVIDENCE at a shared folder).
+    The folder the engine was given (`with_evidence`, as `Tracker(evidence=)`
+    does); else `TRACKER_EVIDENCE` if set; else beside a SQLite file
+    (`tracker.db` -> `tracker-evidence/`); else `tracker-evidence/` in the
+    current folder (a team on PostgreSQL points TRACKER_EVIDENCE at a shared
+    folder).
     """
+    given = engine.get_execution_options().get("tracker_evidence")
+    if given:
+        return Path(given)
     if os.environ.get("TRACKER_EVIDENCE"):
         return Path(os.environ["TRACKER_EVIDENCE"])
+    return evidence_beside(engine)
+
+
+def evidence_beside(engine: Engine) -> Path:
+    """The evidence store's place when none is named: beside a SQLite file, else here."""
     db = engine.url.database
     if engine.dialect.name == "sqlite" and db and db != ":memory:":
         path = Path(db).expanduser().resolve()
         return path.with_name(path.stem + "-evidence")
     return Path("tracker-evidence").resolve()
+
+
+def with_evidence(engine: Engine, store: str | os.PathLike) -> Engine:
+    """The same engine (same pool and settings), whose evidence store is `store`."""
+    return engine.execution_options(tracker_evidence=str(store))

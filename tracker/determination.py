@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from .chain import SupplyChain, load_chain
+from .db import evidence_dir
 from .findings import Finding, NotFound
 from .flags import EntryContext, prepare_all, run_checks
 from .measures import Measure, MeasureIndex, all_measures
@@ -115,6 +116,17 @@ class Determination:
             self._index = MeasureIndex(self.measures)
         return self._index
 
+    def lines(self, entries: list[str] | None = None) -> list[Any]:
+        """Every entry line, or the lines of the entries named; NotFound for one not in the database."""
+        rows = self.chain.entries
+        if entries:
+            known = {e.entry_number for e in rows}
+            for number in entries:
+                if number not in known:
+                    raise NotFound(f"no entry {number!r} in the database")
+            rows = [e for e in rows if e.entry_number in set(entries)]
+        return rows
+
     def entry(self, e: Any) -> EntryResult:
         chain = self.chain
         passes = self.passes_for(e.entry_date)
@@ -146,15 +158,10 @@ def determine(conn: Connection, evidence_store: Path | None = None) -> Determina
 
 def _selected(conn: Connection, entries: list[str] | None,
               evidence_store: Path | None) -> tuple[Determination, list[Any]]:
+    if evidence_store is None:  # never skip DOC_TAMPERED: the engine knows its store
+        evidence_store = evidence_dir(conn.engine)
     d = determine(conn, evidence_store)
-    rows = d.chain.entries
-    if entries:
-        known = {e.entry_number for e in rows}
-        for number in entries:
-            if number not in known:
-                raise NotFound(f"no entry {number!r} in the database")
-        rows = [e for e in rows if e.entry_number in set(entries)]
-    return d, rows
+    return d, d.lines(entries)
 
 
 def check(conn: Connection, entries: list[str] | None = None,

@@ -29,6 +29,7 @@ from .canonical import canonical_json, file_sha256
 from .db import bulk_insert, evidence_dir, read_tx, write_tx
 from .findings import Collector, Finding, ImportFailed
 from .models import table_for
+from .requests import returns
 from .schemas import SheetSpec, workbook_layout
 from .sources import RawSheet, Source, fold_name, read_source
 from .values import BadValue, is_empty, parser_for
@@ -36,7 +37,7 @@ from .values import BadValue, is_empty, parser_for
 __all__ = ["import_path", "ImportResult", "SheetSummary"]
 
 # Sheets our own template adds; not data, ignored without a warning.
-_HELPER_SHEETS = {"instructions", "lists", "readme"}
+_HELPER_SHEETS = {"instructions", "lists", "readme", "request"}
 # covers_type -> (sheet, key column) a document may cover
 _COVERS = {"company": ("Companies", "company_id"), "facility": ("Facilities", "facility_id"),
            "lot": ("Lots", "lot_id"), "process": ("Processes", "process_id"),
@@ -65,6 +66,10 @@ class ImportResult:
     sheets: list[SheetSummary]
     warnings: list[Finding] = field(default_factory=list)
     files_stored: int = 0
+    request_id: int | None = None  # the request this workbook answers, when it is a returned one
+    outside_changes: list[str] = field(default_factory=list)  # its changes to rows not sent
+    corrected: list[str] = field(default_factory=list)  # values of rows sent that it replaces
+    answered: list[dict] = field(default_factory=list)  # request items this import answers
 
     @property
     def changed_anything(self) -> bool:
@@ -74,7 +79,9 @@ class ImportResult:
         return {"source": self.source, "sha256": self.sha256, "dry_run": self.dry_run,
                 "batch_id": self.batch_id, "files_stored": self.files_stored,
                 "sheets": [vars(s) for s in self.sheets],
-                "warnings": [w.to_dict() for w in self.warnings]}
+                "warnings": [w.to_dict() for w in self.warnings], "request_id": self.request_id,
+                "outside_changes": self.outside_changes, "corrected": self.corrected,
+                "answered": self.answered}
 
 
 @dataclass
@@ -94,13 +101,17 @@ class _Sheet:
 
 
 def import_path(engine: Engine, path: str | os.PathLike, *, actor: str | None = None,
-                dry_run: bool = False, progress: Callable[[int], None] | None = None) -> ImportResult:
+                dry_run: bool = False, progress: Callable[[int], None] | None = None,
+                accept_changes: bool = False) -> ImportResult:
     """Import the workbook or CSV folder at `path`.
 
     Raises `ImportFailed` listing every error; then nothing has been written.
+    A returned request that changes rows not sent to the supplier raises
+    `UnrequestedChanges` unless `accept_changes` (tracker.requests.returns).
     """
     source = read_source(Path(path))
     errors, warnings = Collector(), Collector()
+    returned = returns.read_returned(source, warnings)
     sheets = _parse(source, errors, warnings, progress)
     if not errors and not any(s.rows for s in sheets):
         found = ", ".join(s.name for s in source.sheets.values()) or "none"
@@ -120,11 +131,19 @@ def import_path(engine: Engine, path: str | os.PathLike, *, actor: str | None = 
         summaries = [SheetSummary(s.spec.name, len(p.inserts), len(p.updates), p.unchanged)
                      for s, p in zip(sheets, plan) if s.rows]
         result = ImportResult(source.name, source.sha256, dry_run, None, summaries, warnings.items)
+        review = returns.review(conn, returned, [(s.spec.table, p.inserts, p.updates)
+                                                 for s, p in zip(sheets, plan)], result.warnings)
+        result.request_id = review.request_id
+        result.outside_changes, result.answered = review.outside, review.answered
+        result.corrected = review.corrected
         if dry_run or not result.changed_anything:
             return result
+        if review.outside and not accept_changes:
+            raise returns.UnrequestedChanges(review.request_id, review.outside)
         actor = audit.resolve_actor(actor)
         result.batch_id, result.files_stored = _write(conn, engine, source, sheets, plan, files,
                                                       summaries, actor)
+        returns.close_answered(conn, review.answered, result.batch_id, actor)
     return result
 
 

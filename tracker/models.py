@@ -23,7 +23,7 @@ from .canonical import decimal_text
 
 __all__ = ["Quantity", "ImportBatch", "Company", "Facility", "Item", "Lot", "Process",
            "ProcessLot", "Shipment", "Entry", "Document", "TradeMeasure", "Ruling",
-           "AuditRecord", "Meta", "SUPPLIER_TABLES", "table_for"]
+           "AuditRecord", "Meta", "SUPPLIER_TABLES", "table_for", "SupplyRequest", "RequestItem"]
 
 SCHEMA_VERSION = 2
 
@@ -238,6 +238,44 @@ class AuditRecord(SQLModel, table=True):
     hash: str
 
 
+class SupplyRequest(SQLModel, table=True):
+    """A request sent to one supplier for what is missing from its part of the chain
+    (`tracker request`): the record that the importer asked, which is itself evidence."""
+
+    __tablename__ = "supply_request"
+    id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    supplier_type: str  # company | facility
+    supplier_id: str
+    supplier_name: str
+    facilities: list = Field(default_factory=list, sa_type=JSON)  # the supplier's facility ids
+    entries: list = Field(default_factory=list, sa_type=JSON)  # entry numbers asked about
+    rows: dict = Field(default_factory=dict, sa_type=JSON)  # table -> keys of the rows sent pre-filled
+    sent_on: date
+    due_on: date
+    contact: Optional[str] = None
+    created_at: str  # ISO 8601 UTC
+    actor: str
+    file_name: str
+    file_sha256: str
+
+
+class RequestItem(SQLModel, table=True):
+    """One thing asked for in a request: a document, a missing fact, or the name of
+    the supplier's own supplier. Closed by the import that brings it."""
+
+    __tablename__ = "request_item"
+    request_id: int = Field(primary_key=True, foreign_key="supply_request.id")
+    item_no: int = Field(primary_key=True)
+    kind: str  # document | fact | source
+    subject_type: str  # lot | process | shipment | facility | company
+    subject_id: str
+    detail: str  # document: the doc types, any of, joined by "|"; fact: the column
+    text: str  # the request in plain words, as the supplier read it
+    status: str = "open"  # open | answered
+    answered_at: Optional[str] = None
+    answered_batch: Optional[int] = None
+
+
 class Meta(SQLModel, table=True):
     __tablename__ = "tracker_meta"
     key: str = Field(primary_key=True)
@@ -247,7 +285,7 @@ class Meta(SQLModel, table=True):
 # The tables whose every change the audit trail records, in insert order.
 SUPPLIER_TABLES = ("company", "facility", "item", "lot", "process", "process_lot", "shipment",
                    "entry", "document", "trade_measure", "ruling")
-AUDITED_TABLES = ("import_batch",) + SUPPLIER_TABLES
+AUDITED_TABLES = ("import_batch",) + SUPPLIER_TABLES + ("supply_request", "request_item")
 
 
 def table_for(name: str):

@@ -2,32 +2,76 @@
 evidence rules, flag descriptions and the default trade measures.
 
 Users adjust these files rather than the code. `TRACKER_SCHEMAS` may name a
-folder of the user's own copies; a file missing there falls back to the
-bundled one.
+folder of the user's own copies (or `Tracker(schemas=FOLDER)` for one
+object, through `using`); a file missing there falls back to the bundled one,
+which ships inside the package (`tracker.resources`). What is read is kept
+per folder, so switching folders never serves another folder's data.
 """
 
 from __future__ import annotations
 
 import csv
+import functools
 import os
 import tomllib
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
-from functools import cache
 from pathlib import Path
+from typing import Callable, Iterator, TypeVar
 
 __all__ = ["schema_path", "vocabulary", "process_classes", "workbook_layout", "SheetSpec",
            "ColumnSpec", "evidence_rules", "flag_info", "default_measures_rows", "sheet_by_name",
-           "sheet_headers", "programs"]
+           "sheet_headers", "user_folder", "using", "programs"]
 
-BUNDLED = Path(__file__).resolve().parent.parent / "schemas"
+_FOLDER: ContextVar[Path | None] = ContextVar("tracker_schemas", default=None)
+_T = TypeVar("_T")
+
+
+def user_folder() -> Path | None:
+    """The user's schema folder in effect: `using(...)`'s, else `TRACKER_SCHEMAS`, else none."""
+    folder = _FOLDER.get()
+    if folder is None and os.environ.get("TRACKER_SCHEMAS"):
+        folder = Path(os.environ["TRACKER_SCHEMAS"])
+    return folder
+
+
+@contextmanager
+def using(folder: str | os.PathLike | None) -> Iterator[None]:
+    """Read the user's schema files from `folder` inside the block (None: as outside it)."""
+    if folder is None:
+        yield
+        return
+    token = _FOLDER.set(Path(folder))
+    try:
+        yield
+    finally:
+        _FOLDER.reset(token)
 
 
 def schema_path(name: str) -> Path:
     """The file `name` from the user's schema folder if it has one, else the bundled one."""
-    override = os.environ.get("TRACKER_SCHEMAS")
-    if override and (Path(override) / name).is_file():
-        return Path(override) / name
-    return BUNDLED / name
+    from .resources import bundled
+
+    override = user_folder()
+    if override is not None and (override / name).is_file():
+        return override / name
+    return bundled("schemas") / name
+
+
+def cache(fn: Callable[[], _T]) -> Callable[[], _T]:
+    """Read once per schema folder in effect."""
+    read: dict[Path | None, _T] = {}
+
+    @functools.wraps(fn)
+    def per_folder() -> _T:
+        folder = user_folder()
+        if folder not in read:
+            read[folder] = fn()
+        return read[folder]
+
+    per_folder.cache_clear = read.clear  # type: ignore[attr-defined]
+    return per_folder
 
 
 def _toml(name: str) -> dict:

@@ -9,7 +9,9 @@ Instructions and Lists sheets.
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
+from typing import Iterable
 
 from openpyxl import Workbook
 from openpyxl.comments import Comment
@@ -19,7 +21,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from .schemas import process_classes, process_examples, vocabulary, workbook_layout
 
-__all__ = ["write_template", "TEMPLATE_ROWS"]
+__all__ = ["write_template", "template_workbook", "write_row", "TEMPLATE_ROWS"]
 
 TEMPLATE_ROWS = 5000  # rows that carry drop-downs and formats
 _REQUIRED = PatternFill("solid", fgColor="1F4E78")
@@ -42,13 +44,22 @@ def _countries() -> list[str]:
 
 def write_template(path: str | Path) -> Path:
     path = Path(path)
+    template_workbook().save(path)
+    return path
+
+
+def template_workbook(sheets: Iterable[str] | None = None) -> Workbook:
+    """The template as a workbook not yet saved: Instructions, the hidden Lists, and
+    every sheet of the layout (or only those named in `sheets`), for callers that
+    fill rows in before saving (`tracker request`)."""
+    specs = [s for s in workbook_layout() if sheets is None or s.name in set(sheets)]
     wb = Workbook()
     intro = wb.active
     intro.title = "Instructions"
     lists = wb.create_sheet("Lists")
     list_ranges = _write_lists(lists)
     lists.sheet_state = "hidden"
-    for spec in workbook_layout():
+    for spec in specs:
         ws = wb.create_sheet(spec.name)
         for i, col in enumerate(spec.columns, start=1):
             cell = ws.cell(row=1, column=i, value=col.name)
@@ -76,9 +87,27 @@ def write_template(path: str | Path) -> Path:
                 ws.add_data_validation(dv)
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}1"
-    _write_instructions(intro)
-    wb.save(path)
-    return path
+    _write_instructions(intro, specs)
+    return wb
+
+
+def write_row(ws, row: int, spec, values: dict) -> None:
+    """Write one record under the sheet's headers: dates as dates, numbers as numbers
+    (as text where a float would not carry the exact decimal), text always as text."""
+    for i, col in enumerate(spec.columns, start=1):
+        value = values.get(col.field)
+        if value is None:
+            continue
+        kind = col.kind.split(":")[0]
+        if isinstance(value, Decimal):
+            exact = Decimal(repr(float(value))) == value
+            value = (int(value) if value == value.to_integral_value() else float(value)) if exact else str(value)
+        cell = ws.cell(row=row, column=i, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # supplier text is never a formula
+            cell.quotePrefix = value.startswith(("=", "+", "-", "@", "\t", "\r"))
+        if kind in _FORMATS:
+            cell.number_format = _FORMATS[kind]
 
 
 def _write_lists(ws) -> dict[str, str]:
@@ -93,7 +122,8 @@ def _write_lists(ws) -> dict[str, str]:
     return ranges
 
 
-def _write_instructions(ws) -> None:
+def _write_instructions(ws, specs=None) -> None:
+    specs = workbook_layout() if specs is None else specs
     bold = Font(bold=True)
     rows: list[tuple[str, str]] = [
         ("Supplier workbook (version 1)", ""),
@@ -113,7 +143,7 @@ def _write_instructions(ws) -> None:
         ("", ""),
         ("Sheet", "What it holds"),
     ]
-    rows += [(s.name, s.note) for s in workbook_layout()]
+    rows += [(s.name, s.note) for s in specs]
     rows += [("", ""), ("Process type", "Class, and examples")]
     rows += [(name, f"{klass}: {process_examples()[name]}") for name, klass in process_classes().items()]
     for r, (a, b) in enumerate(rows, start=1):
@@ -130,7 +160,7 @@ def _write_instructions(ws) -> None:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
-    for r in (10, 10 + len(workbook_layout()) + 2):
+    for r in (10, 10 + len(specs) + 2):
         ws.cell(row=r, column=2).font = bold
     ws.column_dimensions["A"].width = 24
     ws.column_dimensions["B"].width = 100

@@ -15,6 +15,7 @@ from ..canonical import canonical_json
 from ..determination import Determination, EntryResult, determine
 from ..findings import NotFound, TrackerError
 from ..models import AuditRecord, table_for
+from ..requests.due_diligence import due_diligence_log
 
 __all__ = ["Package", "build_package"]
 
@@ -27,6 +28,7 @@ class Package:
     db_label: str
     records: list[Any] = field(default_factory=list)  # audit records of everything in the package
     batches: list[Any] = field(default_factory=list)
+    requests: list[dict] = field(default_factory=list)  # requests to suppliers about these entries
     made_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
 
 
@@ -46,6 +48,7 @@ def build_package(conn: Connection, entries: list[str], store: Path | None, db_l
     batch_ids = sorted({r.batch_id for r in pkg.records if r.batch_id is not None})
     batches = table_for("import_batch")
     pkg.batches = list(conn.execute(select(batches).where(batches.c.id.in_(batch_ids)).order_by(batches.c.id)))
+    pkg.requests = due_diligence_log(conn, entries)
     return pkg
 
 

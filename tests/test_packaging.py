@@ -36,8 +36,8 @@ def test_every_data_file_ships_in_the_wheel():
 def test_the_bundled_data_is_read_through_the_package():
     assert (bundled("schemas") / "workbook.toml").is_file()
     assert layout_path("cf28").name == "cf28.toml" and layout_path().name == "default.toml"
-    assert [p.name for p in sample_workbooks()] == ["my_solar_modules.xlsx", "vn_aluminium_profiles.xlsx",
-                                                    "vn_hardwood_plywood.xlsx"]
+    assert [p.name for p in sample_workbooks()] == ["mx_motors_linens.xlsx", "my_solar_modules.xlsx",
+                                                    "vn_aluminium_profiles.xlsx", "vn_hardwood_plywood.xlsx"]
     assert (sample_workbooks()[0].parent / "docs").is_dir()
 
 

@@ -372,7 +372,7 @@ def test_check_table_trace_and_workbook_show_the_split(cli, tmp_path):
 
     cli("import", write_book(tmp_path / "motor.xlsx", claim(certificate())))
     table = cli("check").stdout
-    assert "MX ≠ 301/AD CN" in table and "REGIME_SPLIT" in table
+    assert "computed MX" in table and "≠ 301/AD CN" in table and "REGIME_SPLIT" in table
     tree = cli("trace", "--entry", "E-MOTOR").stdout
     assert "marking MX · Section 301 CN · AD/CVD CN" in tree
     node = next(n for n in json.loads(cli("trace", "--lot", "M-1", "--json").stdout)["nodes"]

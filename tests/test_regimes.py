@@ -390,3 +390,27 @@ def test_check_table_trace_and_workbook_show_the_split(cli, tmp_path):
         ("HO-1", "8503.00.95.45", "8501.52.80.40", "yes")}
     checklist = [r for r in rows if r["Line"] == "certificate"]
     assert checklist and all(r["Document"] == "COO-1" and r["Status"] == "ok" for r in checklist)
+
+
+def test_blended_honey_follows_its_largest_material_domestic_included(run):
+    """19 CFR 102.17(d) (mere dilution) and 102.11(b), 102.18(b)(1): honey blended in Mexico
+    from Mexican and Argentine honey makes no change of classification; the essential
+    character comes from the material of highest value among all those in the provision
+    (domestic ones included), here the Mexican honey."""
+    data = documented({
+        "Facilities": [fac("MX-F", "MX"), fac("AR-F", "AR", "farm"), fac("US-DC", "US", "warehouse")],
+        "Items": [item("RAW", "kg", "0409.00.0010"), item("HONEY", "kg", "0409.00.0010")],
+        "Lots": [lot("MXH", "RAW", "MX-F", 6000, "2024-01-02", "MX", 3), lot("ARH", "RAW", "AR-F", 4000,
+                                                                          "2024-01-02", "AR", 2.5),
+                 lot("BL-1", "HONEY", "MX-F", 10000, "2024-02-01", value=3.2)],
+        "Processes": [proc("MIX-1", "MX-F", "mixing_dilution", "2024-02-01")],
+        "ProcessLots": [io("MIX-1", "input", "MXH", 6000), io("MIX-1", "input", "ARH", 4000),
+                        io("MIX-1", "output", "BL-1", 10000)],
+        "Shipments": [ship("S-A", "ARH", 4000, "AR-F", "MX-F", "2024-01-05", "2024-01-25"),
+                      ship("S-B", "BL-1", 10000, "MX-F", "US-DC", "2024-02-03", "2024-02-06")],
+        "Entries": [entry("E-HON", "BL-1", 10000, "2024-02-07", "0409.00.0010", "MX")],
+    })
+    r = run(data)
+    assert r["regimes"]["marking"]["origin"] == "MX"
+    assert r["regimes"]["marking"]["rule"] == "19 CFR 102.11(b)"
+    assert "MXH has the highest value" in r["regimes"]["marking"]["basis"]

@@ -34,7 +34,7 @@ from originshift.resolve import resolve as _os_resolve
 from originshift.textile import TextileFacts as _OSTextileFacts
 
 __all__ = ["Material", "MaterialTest", "ShiftResult", "TextileFacts", "ShiftInputError", "is_textile",
-           "part102", "textile", "NON_QUALIFYING", "hts_text"]
+           "part102", "no_change_from", "textile", "NON_QUALIFYING", "hts_text"]
 
 #: 19 CFR 102.17: process types of our vocabulary that are, by their nature, a
 #: non-qualifying operation; such a process never makes the change of 102.20.
@@ -159,6 +159,15 @@ def _part102(good, materials, country, good_value, wholly_obtained, operation) -
                     good_value=float(good_value) if good_value is not None else None,
                     wholly_obtained=wholly_obtained, operation=operation, corpus=_corpus("102.20"))
     return _result(r, good, materials, country, operation is not None)
+
+
+def no_change_from(good: str, materials: tuple[Material, ...], country: str) -> set[str]:
+    """Lots whose HTS sits in a provision from which the 102.20 rule allows no change to the
+    good, domestic materials included: the candidates 102.18(b)(1) admits for 102.11(b)."""
+    _check(good, materials, country)
+    as_foreign = tuple(Material(m.lot_id, m.hts, None, m.value) for m in materials)
+    r = _part102(good, as_foreign, country, None, False, None)
+    return {t.lot_id for t in r.tests if t.shifted is False}
 
 
 def textile(good: str, materials: tuple[Material, ...], country: str, facts: TextileFacts, *,

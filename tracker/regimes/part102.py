@@ -27,13 +27,13 @@ country, every input not made there is a material.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from ..chain import SupplyChain
 from . import RegimeOrigin
 from .substantial import LotOrigin
-from .tariff_shift import NON_QUALIFYING, Material, MaterialTest, ShiftInputError, ShiftResult, hts_text, part102
+from .tariff_shift import (NON_QUALIFYING, Material, ShiftInputError, ShiftResult, hts_text, no_change_from,
+                           part102)
 
 __all__ = ["USMCA_COUNTRIES", "usmca_producer", "decide"]
 
@@ -89,18 +89,9 @@ def decide(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id: str, hts: 
     p = chain.processes[pid]
     where = f"at {p.facility_id} ({country}) on {p.completed_on.isoformat()}"
     procs, rows = _production(chain, lot_id, country)
-    missing: list[str] = []
+    materials, missing = _materials(chain, origins, rows)
     if not hts:
-        missing.append(f"the HTS of the good (lot {lot_id})")
-    materials: list[Material] = []
-    for pl in rows:
-        lot = chain.lots[pl.lot_id]
-        item = chain.items[lot.item_id]
-        if not item.hts:
-            missing.append(f"the HTS of item {item.item_id} (input lot {pl.lot_id})")
-            continue
-        value = pl.quantity * lot.unit_value_usd if lot.unit_value_usd is not None else None
-        materials.append(Material(pl.lot_id, item.hts, origins[pl.lot_id].country, value))
+        missing.insert(0, f"the HTS of the good (lot {lot_id})")
     if missing:
         return _unresolved(fallback, tuple(missing))
     kinds = {chain.processes[x].process_type for x in procs} - _idle_types(chain, procs, origins)
@@ -116,9 +107,26 @@ def decide(chain: SupplyChain, origins: dict[str, LotOrigin], lot_id: str, hts: 
                             (), r.tests, "part102")
     if r.status == "resolved" or r.reason in ("shift_not_satisfied", "non_qualifying_operation") \
             or r.non_qualifying:
-        values = {m.lot_id: m.value for m in materials}
-        return _essential_character(chain, pid, r, values, fallback, where)
+        direct, lacking = _materials(chain, origins, chain.inputs_of.get(pid, ()))
+        if lacking:
+            return _unresolved(fallback, tuple(lacking), r.tests)
+        return _essential_character(chain, pid, r, hts, direct, country, fallback, where)
     return _unresolved(fallback, (r.needed or r.reason or "a fact the 102.20 rule turns on",), r.tests)
+
+
+def _materials(chain: SupplyChain, origins: dict[str, LotOrigin], rows: Any) -> tuple[list[Material], list[str]]:
+    """(materials, what is missing) for process input rows: each lot's item HTS, origin and value."""
+    materials: list[Material] = []
+    missing: list[str] = []
+    for pl in rows:
+        lot = chain.lots[pl.lot_id]
+        item = chain.items[lot.item_id]
+        if not item.hts:
+            missing.append(f"the HTS of item {item.item_id} (input lot {pl.lot_id})")
+            continue
+        value = pl.quantity * lot.unit_value_usd if lot.unit_value_usd is not None else None
+        materials.append(Material(pl.lot_id, item.hts, origins[pl.lot_id].country, value))
+    return materials, missing
 
 
 def _idle_types(chain: SupplyChain, procs: list[str], origins: dict[str, LotOrigin]) -> set[str]:
@@ -139,31 +147,38 @@ def _shift_text(r: ShiftResult, hts: str, where: str) -> str:
     return f"{r.rule_id}: {r.reason} {where}"
 
 
-def _essential_character(chain: SupplyChain, pid: str, r: ShiftResult, value_of: dict[str, Decimal | None],
-                         fallback: RegimeOrigin, where: str) -> RegimeOrigin:
+def _essential_character(chain: SupplyChain, pid: str, r: ShiftResult, hts: str, materials: list[Material],
+                         country: str, fallback: RegimeOrigin, where: str) -> RegimeOrigin:
     """102.11(b): the single material that gives the good its essential character: the
     `essential` input where ProcessLots marks one, else the input of highest value among
-    those that did not shift (determination-v2 §4)."""
-    candidates: list[MaterialTest] = list(r.not_shifted)
+    those that did not shift (determination-v2 §4). The candidates are the good's own
+    materials (the inputs of the process that made it, self-produced ones included) that
+    102.18(b)(1) admits: after a 102.17 operation every one, else those in a provision from
+    which the 102.20 rule allows no change."""
+    if r.non_qualifying:
+        why = "102.17: a non-qualifying operation makes no change; "
+        candidates = list(materials)
+    else:
+        why = "not every foreign material shifts (102.11(a)(3)); "
+        blocked = no_change_from(hts, tuple(materials), country)
+        candidates = [m for m in materials if m.lot_id in blocked]
     if not candidates:
         return _unresolved(fallback, (r.needed or "which material gives the good its essential character",),
                            r.tests)
-    why = "102.17: a non-qualifying operation makes no change; " if r.non_qualifying else \
-        "not every foreign material shifts (102.11(a)(3)); "
     marked = chain.essential_of.get(pid)
-    chosen = next((t for t in candidates if t.lot_id == marked), None)
+    chosen = next((m for m in candidates if m.lot_id == marked), None)
     if chosen is not None:
         how = f"input {chosen.lot_id} is marked essential"
-    elif len({t.country for t in candidates}) == 1:
+    elif len({m.country for m in candidates}) == 1:
         chosen = candidates[0]
-        how = (f"{chosen.lot_id} ({hts_text(chosen.hts_in)}) is the only material that did not shift"
-               if len(candidates) == 1 else "every material that did not shift is of one country")
+        how = (f"{chosen.lot_id} ({hts_text(chosen.hts)}) is the only material in a provision from which "
+               "no change is allowed" if len(candidates) == 1 else
+               "every material that did not shift is of one country")
     else:
-        values = {t.lot_id: value_of.get(t.lot_id) for t in candidates}
-        if any(v is None for v in values.values()):
-            lacking = sorted(k for k, v in values.items() if v is None)
+        lacking = sorted(m.lot_id for m in candidates if m.value is None)
+        if lacking:
             return _unresolved(fallback, tuple(f"the unit_value_usd of lot {k}" for k in lacking), r.tests)
-        chosen = max(candidates, key=lambda t: (values[t.lot_id], t.lot_id))
+        chosen = max(candidates, key=lambda m: (m.value, m.lot_id))
         how = f"{chosen.lot_id} has the highest value of the materials that did not shift"
     if chosen.country is None:
         return _unresolved(fallback, (f"the origin of lot {chosen.lot_id}",), r.tests)

@@ -17,6 +17,12 @@ supplier workbook (supplier-workbook-v1) with scanned documents beside it:
   coil was melted in China, its mill certificate says so, and the entry
   declared Thailand (METAL_PROVENANCE_MISMATCH); the other's Japanese coil
   is declared as Japanese.
+- mx_motors_linens.xlsx (determination-v2, origin per regime): a Mexican
+  group that assembles electric motors from Chinese stators, rotors and
+  housings (as in CBP HQ H301619: Mexican for marking under 19 CFR 102,
+  Chinese for Section 301), claimed under USMCA with the producer's blanket
+  certification; and sews bed sheets from cotton sheeting woven in Pakistan
+  (19 CFR 102.21: Pakistani, where the fabric was formed).
 """
 
 from __future__ import annotations
@@ -325,9 +331,127 @@ def steel() -> None:
     })
 
 
+def motors_linens() -> None:
+    usmca = scan(HERE / "docs" / "USMCA-MB-2024.pdf", "USMCA Certification of Origin",
+                 ["1. Certifier: producer - Grupo Bajio Industrial SA de CV", "2. Certifier's name: Ana Ruiz",
+                  "3. Exporter: Grupo Bajio Industrial SA de CV", "4. Producer: Grupo Bajio Industrial SA de CV",
+                  "5. Importer: Harbor Home Goods LLC", "6. Goods: AC motors 3-phase, HS 8501.52",
+                  "7. Origin criterion: B", "8. Blanket period: 2024-01-01 to 2024-12-31",
+                  "9. Signed and dated 2023-12-15"])
+    ccpit = scan(HERE / "docs" / "CCPIT-NB-2024-0117.pdf", "Certificate of Origin",
+                 ["China Council for the Promotion of International Trade, Ningbo",
+                  "Exporter: Ningbo Motor Parts Co Ltd", "Goods: stators, rotors, housings, HS 8503.00",
+                  "Country of origin: China"])
+    weave = "Cotton sheeting 250 thread count woven on air-jet looms, desized and bleached"
+    workbook(HERE / "mx_motors_linens.xlsx", {
+        "Companies": [["MX-GBI", "Grupo Bajio Industrial SA de CV", "Mexico", None, "Queretaro, Qro."],
+                      ["CN-NBMP", "Ningbo Motor Parts Co Ltd", "China", None, "Ningbo, Zhejiang"],
+                      ["PK-FWM", "Faisalabad Weaving Mills Ltd", "Pakistan", None, "Faisalabad, Punjab"]],
+        "Facilities": [
+            ["CN-NB-PARTS", "Ningbo stamping and winding plant", "CN", "factory", "CN-NBMP", "Beilun, Ningbo",
+             d("2006-04-01"), 900000, "pcs"],
+            ["MX-QRO-MOTOR", "Queretaro motor assembly plant", "MX", "factory", "MX-GBI", "Parque Industrial Queretaro",
+             d("2012-09-01"), 250000, "pcs"],
+            ["PK-FSD-WEAVE", "Faisalabad weaving mill", "PK", "mill", "PK-FWM", "Sargodha Road, Faisalabad",
+             d("1998-01-01"), 30000000, "m2"],
+            ["MX-LEON-SEW", "Leon sewing plant", "MX", "factory", "MX-GBI", "Leon, Gto.", d("2015-02-01"),
+             1200000, "pcs"],
+            ["US-LAX-DC", "Harbor Home Goods Los Angeles DC", "United States", "warehouse", None, "Carson CA",
+             None, None, None]],
+        "Items": [["STATOR-90", "motor stator, wound, 90 frame", "pcs", "8503.00.9545"],
+                  ["ROTOR-90", "motor rotor, die-cast, 90 frame", "pcs", "8503.00.9545"],
+                  ["HOUSING-90", "motor housing, cast aluminium, 90 frame", "pcs", "8503.00.9545"],
+                  ["MOTOR-2HP", "AC motor, 3-phase, 1.5 kW", "pcs", "8501.52.8040"],
+                  ["COTTON-YARN", "cotton yarn, combed, 40s", "kg", "5205.24"],
+                  ["SHEETING", "cotton sheeting, bleached, 280 cm", "m2", "5208.21"],
+                  ["SHEET-Q", "bed sheet, cotton, queen", "pcs", "6302.31.9010"]],
+        "Lots": [["ST-24-0301", "STATOR-90", "CN-NB-PARTS", 4000, d("2024-03-01"), "CN", 38],
+                 ["RO-24-0301", "ROTOR-90", "CN-NB-PARTS", 4000, d("2024-03-01"), "CN", 26],
+                 ["HO-24-0301", "HOUSING-90", "CN-NB-PARTS", 4000, d("2024-03-01"), "CN", 14],
+                 ["MOT-24-0415", "MOTOR-2HP", "MX-QRO-MOTOR", 4000, d("2024-04-15"), None, 115],
+                 ["YRN-24-0110", "COTTON-YARN", "PK-FSD-WEAVE", 60000, d("2024-01-10"), "PK", 3.1],
+                 ["SHT-24-0205", "SHEETING", "PK-FSD-WEAVE", 400000, d("2024-02-05"), None, 0.9],
+                 ["BED-24-0320", "SHEET-Q", "MX-LEON-SEW", 80000, d("2024-03-20"), None, 11]],
+        "Processes": [["ASSY-24-0415", "MX-QRO-MOTOR", "simple_assembly", d("2024-04-15"), d("2024-04-08"),
+                       "Rotor inserted in stator, housing and end bells bolted, test run"],
+                      ["WEAVE-24-0205", "PK-FSD-WEAVE", "weaving_knitting", d("2024-02-05"), d("2024-01-15"), weave],
+                      ["SEW-24-0320", "MX-LEON-SEW", "garment_assembly", d("2024-03-20"), d("2024-03-04"),
+                       "Sheeting cut to size, hemmed and folded"]],
+        "ProcessLots": [["ASSY-24-0415", "input", "ST-24-0301", 4000], ["ASSY-24-0415", "input", "RO-24-0301", 4000],
+                        ["ASSY-24-0415", "input", "HO-24-0301", 4000], ["ASSY-24-0415", "output", "MOT-24-0415", 4000],
+                        ["WEAVE-24-0205", "input", "YRN-24-0110", 60000],
+                        ["WEAVE-24-0205", "output", "SHT-24-0205", 400000],
+                        ["SEW-24-0320", "input", "SHT-24-0205", 400000], ["SEW-24-0320", "output", "BED-24-0320", 80000]],
+        "Shipments": [
+            ["SH-NB-QRO-0305", "ST-24-0301", 4000, "CN-NB-PARTS", "MX-QRO-MOTOR", d("2024-03-05"), d("2024-04-02"),
+             "sea", "COSU6240305118"],
+            ["SH-NB-QRO-0305", "RO-24-0301", 4000, "CN-NB-PARTS", "MX-QRO-MOTOR", d("2024-03-05"), d("2024-04-02"),
+             "sea", "COSU6240305118"],
+            ["SH-NB-QRO-0305", "HO-24-0301", 4000, "CN-NB-PARTS", "MX-QRO-MOTOR", d("2024-03-05"), d("2024-04-02"),
+             "sea", "COSU6240305118"],
+            ["SH-QRO-US-0417", "MOT-24-0415", 4000, "MX-QRO-MOTOR", "US-LAX-DC", d("2024-04-17"), d("2024-04-20"),
+             "road", "GBI-CP-240417"],
+            ["SH-FSD-LEON-0207", "SHT-24-0205", 400000, "PK-FSD-WEAVE", "MX-LEON-SEW", d("2024-02-07"),
+             d("2024-03-01"), "sea", "MSCU240207551"],
+            ["SH-LEON-US-0322", "BED-24-0320", 80000, "MX-LEON-SEW", "US-LAX-DC", d("2024-03-22"), d("2024-03-25"),
+             "road", "GBI-CP-240322"]],
+        "Entries": [["231-4480115-7", "MOT-24-0415", 4000, d("2024-04-20"), "8501.52.8040", "MX", IMPORTER, "2704",
+                     "USMCA", 460000],
+                    ["231-4480342-0", "BED-24-0320", 80000, d("2024-03-25"), "6302.31.9010", "PK", IMPORTER, "2704",
+                     None, 880000]],
+        "Documents": [
+            ["MB-D01", "certificate_of_origin", "lot", "ST-24-0301", "CCPIT-NB-2024-0117", "CCPIT Ningbo",
+             d("2024-03-02"), "CN", ccpit, None, "non_preferential", "chamber"],
+            ["MB-D02", "certificate_of_origin", "lot", "RO-24-0301", "CCPIT-NB-2024-0117", "CCPIT Ningbo",
+             d("2024-03-02"), "CN", None, None, "non_preferential", "chamber"],
+            ["MB-D03", "certificate_of_origin", "lot", "HO-24-0301", "CCPIT-NB-2024-0117", "CCPIT Ningbo",
+             d("2024-03-02"), "CN", None, None, "non_preferential", "chamber"],
+            ["MB-D04", "bill_of_lading", "shipment", "SH-NB-QRO-0305", "COSU6240305118", "COSCO", d("2024-03-05"),
+             None, None, None],
+            ["MB-D05", "commercial_invoice", "shipment", "SH-NB-QRO-0305", "NBMP-INV-0117", "Ningbo Motor Parts Co Ltd",
+             d("2024-03-04"), None, None, None],
+            ["MB-D06", "production_record", "process", "ASSY-24-0415", "GBI-PR-0415", "Grupo Bajio Industrial",
+             d("2024-04-15"), None, None, None],
+            ["MB-D07", "bill_of_lading", "shipment", "SH-QRO-US-0417", "GBI-CP-240417", "Transportes Bajio",
+             d("2024-04-17"), None, None, None],
+            ["MB-D08", "commercial_invoice", "shipment", "SH-QRO-US-0417", "GBI-INV-24-115", "Grupo Bajio Industrial",
+             d("2024-04-16"), None, None, None],
+            ["MB-D09", "commercial_invoice", "entry", "231-4480115-7", "GBI-INV-24-115", "Grupo Bajio Industrial",
+             d("2024-04-16"), None, None, None],
+            ["MB-D10", "packing_list", "entry", "231-4480115-7", "GBI-PL-24-115", "Grupo Bajio Industrial",
+             d("2024-04-16"), None, None, None],
+            ["MB-D11", "bill_of_lading", "entry", "231-4480115-7", "GBI-CP-240417", "Transportes Bajio",
+             d("2024-04-17"), None, None, None],
+            ["MB-D12", "certificate_of_origin", "entry", "231-4480115-7", "GBI-USMCA-2024", "Ana Ruiz, Grupo Bajio",
+             d("2023-12-15"), "MX", usmca, None, "USMCA", "producer", "Grupo Bajio Industrial SA de CV",
+             "Grupo Bajio Industrial SA de CV", IMPORTER, "8501.52", "B", d("2024-01-01"), d("2024-12-31"), "yes"],
+            ["MB-D13", "certificate_of_origin", "lot", "YRN-24-0110", "FCCI-2024-0110", "Faisalabad Chamber of Commerce",
+             d("2024-01-11"), "PK", None, None, "non_preferential", "chamber"],
+            ["MB-D14", "production_record", "process", "WEAVE-24-0205", "FWM-LOOM-0205", "Faisalabad Weaving Mills",
+             d("2024-02-05"), None, None, None],
+            ["MB-D15", "bill_of_lading", "shipment", "SH-FSD-LEON-0207", "MSCU240207551", "MSC", d("2024-02-07"),
+             None, None, None],
+            ["MB-D16", "commercial_invoice", "shipment", "SH-FSD-LEON-0207", "FWM-INV-2207", "Faisalabad Weaving Mills",
+             d("2024-02-06"), None, None, None],
+            ["MB-D17", "production_record", "process", "SEW-24-0320", "GBI-PR-0320", "Grupo Bajio Industrial",
+             d("2024-03-20"), None, None, None],
+            ["MB-D18", "bill_of_lading", "shipment", "SH-LEON-US-0322", "GBI-CP-240322", "Transportes Bajio",
+             d("2024-03-22"), None, None, None],
+            ["MB-D19", "commercial_invoice", "shipment", "SH-LEON-US-0322", "GBI-INV-24-342", "Grupo Bajio Industrial",
+             d("2024-03-21"), None, None, None],
+            ["MB-D20", "commercial_invoice", "entry", "231-4480342-0", "GBI-INV-24-342", "Grupo Bajio Industrial",
+             d("2024-03-21"), None, None, None],
+            ["MB-D21", "packing_list", "entry", "231-4480342-0", "GBI-PL-24-342", "Grupo Bajio Industrial",
+             d("2024-03-21"), None, None, None],
+            ["MB-D22", "bill_of_lading", "entry", "231-4480342-0", "GBI-CP-240322", "Transportes Bajio",
+             d("2024-03-22"), None, None, None]],
+    })
+
+
 if __name__ == "__main__":
     aluminium()
     solar()
     plywood()
     steel()
+    motors_linens()
     print(f"wrote the sample workbooks in {HERE}")

@@ -60,8 +60,8 @@ def column(ws, header: str) -> list:
 
 def test_the_workbook_has_every_sheet_of_the_layout(workbook):
     wb = load_workbook(workbook)
-    assert wb.sheetnames == ["Index", "Determination", "Route", "Route map", "Facilities", "Mass balance",
-                             "Documents", "Due diligence", "Flags", "Trade measures", "Section 232",
+    assert wb.sheetnames == ["Index", "Determination", "Origin by regime", "Route", "Route map", "Facilities",
+                             "Mass balance", "Documents", "Due diligence", "Flags", "Trade measures", "Section 232",
                              "Audit trail", "Source files"]
 
 
@@ -229,4 +229,7 @@ def test_demo_runs_end_to_end(cli, tmp_path):
     wb = load_workbook(tmp_path / "demo" / "evidence.xlsx")
     computed = {r[0]: r[6] for r in rows(wb["Index"]) if r and r[0] and str(r[0]).startswith("231-")}
     assert computed == {"231-4471002-5": "VN", "231-4471877-0": "CN", "231-4472290-3": "VN",
-                        "231-5520114-8": "TH", "231-5520387-1": "TH"}
+                        "231-5520114-8": "TH", "231-5520387-1": "TH",
+                        "231-4480115-7": "MX", "231-4480342-0": "PK"}  # the motor: MX for marking, CN for 301
+    regimes = rows(wb["Origin by regime"])
+    assert ("231-4480115-7", "MOT-24-0415", "Section 301", "origin", "CN") in {tuple(r[:5]) for r in regimes}

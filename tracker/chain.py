@@ -60,9 +60,11 @@ class SupplyChain:
     shipments_of: dict[str, list[Any]]  # lot_id -> shipment rows, in shipped order
     entries: list[Any]
     documents_on: dict[tuple[str, str], list[Any]]  # (covers_type, covers_id) -> documents
-    rulings: dict[tuple[str, str], Any]  # (item_id, process_type) -> ruling
+    rulings: dict[tuple[str, str], Any]  # (item_id, process_type) -> ruling, for regime `all` in effect today
     measure_rows: list[Any]
     graph: nx.DiGraph = field(repr=False)
+    ruling_rows: list[Any] = field(default_factory=list)  # every ruling, by ruling_id (regimes.rulings)
+    essential_of: dict[str, str] = field(default_factory=dict)  # process_id -> its input marked essential
 
     def country_of(self, facility_id: str | None) -> str | None:
         f = self.facilities.get(facility_id)
@@ -108,8 +110,11 @@ def load_chain(conn: Connection) -> SupplyChain:
     processes = {r.process_id: r for r in _rows(conn, "process")}
     g.add_nodes_from(lot_node(x) for x in lots)
     edges = []
+    essential_of: dict[str, str] = {}
     for pl in _rows(conn, "process_lot"):
         if pl.role == "input":
+            if pl.essential == "yes":
+                essential_of[pl.process_id] = pl.lot_id
             inputs_of[pl.process_id].append(pl)
             used_by[pl.lot_id].append(pl)
             edges.append((lot_node(pl.lot_id), process_node(pl.process_id)))
@@ -124,9 +129,9 @@ def load_chain(conn: Connection) -> SupplyChain:
     documents_on: dict[tuple[str, str], list] = defaultdict(list)
     for d in _rows(conn, "document", "document_id"):
         documents_on[(d.covers_type, d.covers_id)].append(d)
-    rulings: dict[tuple[str, str], Any] = {}
-    for r in _rows(conn, "ruling", "ruling_id"):
-        rulings.setdefault((r.item_id, r.process_type), r)  # the first by ruling_id wins
+    from .regimes.rulings import applicable_rulings
+    ruling_rows = _rows(conn, "ruling", "ruling_id")
+    rulings = applicable_rulings(ruling_rows, None, None)
     return SupplyChain(
         companies={r.company_id: r for r in _rows(conn, "company")},
         facilities={r.facility_id: r for r in _rows(conn, "facility")},
@@ -135,5 +140,5 @@ def load_chain(conn: Connection) -> SupplyChain:
         made_by=made_by, used_by=used_by, shipments_of=shipments_of,
         entries=_rows(conn, "entry", "entry_number", "lot_id"),
         documents_on=documents_on, rulings=rulings,
-        measure_rows=_rows(conn, "trade_measure"), graph=g)
+        measure_rows=_rows(conn, "trade_measure"), graph=g, ruling_rows=ruling_rows, essential_of=essential_of)
 

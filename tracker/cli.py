@@ -488,6 +488,9 @@ def _check_table(results: list[dict], width: int):
         origin = Text(f"declared {r['declared_origin']}\ncomputed ") + Text(
             r["computed_origin"] or "unknown",
             style="" if r["computed_origin"] == r["declared_origin"] else "bold red")
+        duty = {v["origin"] for k, v in r.get("regimes", {}).items() if k != "marking"} - {r["computed_origin"]}
+        if duty:  # the regimes split: the marking origin, then what duties follow (determination-v2)
+            origin.append(f"\n≠ 301/AD {'/'.join(sorted(str(c) for c in duty))}", style="bold yellow")
         flags = Text()
         for f in sorted(r["flags"], key=lambda f: order.index(f["severity"])):
             if f["code"] not in flags.plain.split():

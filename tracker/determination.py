@@ -23,9 +23,12 @@ from .chain import SupplyChain, load_chain
 from .db import evidence_dir
 from .findings import Finding, NotFound
 from .flags import EntryContext, prepare_all, run_checks
-from .measures import EVERY_COUNTRY, Measure, MeasureIndex, all_measures
+from .measures import ANTIDUMPING_KINDS, EVERY_COUNTRY, Measure, MeasureIndex, all_measures
 from .metal import LotMetal, for_lot, gather_metal
 from .origin import Basis, LotOrigin, determine_origins
+from .regimes import REGIMES, RegimeOrigin, decide_regimes
+from .regimes.preference import Preference, check_preference
+from .regimes.rulings import RulingSets
 from .route import build_route, main_line, upstream_of
 
 __all__ = ["EntryResult", "Determination", "determine", "check", "check_dicts"]
@@ -40,28 +43,44 @@ class EntryResult:
     flags: list[Finding]
     other_origin_inputs: list[tuple[str, str | None]]
     context: EntryContext
+    regimes: dict[str, RegimeOrigin] | None = None
+    preference: Preference | None = None
+
+    @property
+    def split(self) -> bool:
+        """The regimes give different origins (REGIME_SPLIT)."""
+        return len({r.origin for r in (self.regimes or {}).values()}) > 1
 
     def to_dict(self) -> dict:
         e = self.entry
+        marking = self.regimes["marking"] if self.regimes else None
         return {
             "entry_number": e.entry_number, "lot_id": e.lot_id, "hts": e.hts,
             "declared_origin": e.declared_origin, "computed_origin": self.computed_origin,
-            "origin_basis": self.basis.text(), "route": self.route,
+            "origin_basis": marking.basis if marking else self.basis.text(), "route": self.route,
             "flags": [f.to_dict() for f in self.flags],
             # beyond determination-v1: the basis as data, and inputs of other origins
             "entry_date": e.entry_date.isoformat(),
             "basis": self.basis.to_dict(),
             "other_origin_inputs": [{"lot_id": lot, "origin": c} for lot, c in self.other_origin_inputs],
             # determination-v2 §7 and §8
+            "regimes": {k: v.to_dict() for k, v in (self.regimes or {}).items()},
+            "preference": self.preference.to_dict() if self.preference else None,
             "measures": [m.summary() for m in self.measures()],
             "metal_provenance": self.context.metal.to_dict(),
         }
 
     def measures(self) -> list[Measure]:
-        """The measures covering the entry line for the origin its regime judges (232 and 201:
-        every origin). Section 301 and AD/CVD follow substantial transformation: the computed origin."""
-        origin = self.computed_origin
-        return [m for m in self.context.measures if m.country in (origin, EVERY_COUNTRY)]
+        """The measures covering the entry line for the origin its regime judges (determination-v2
+        §6): Section 301 measures for the `section_301` origin, AD/CVD orders for the `adcvd`
+        origin; 232 and 201 measures (`*`) for every origin."""
+        regimes = self.regimes or {}
+
+        def judged(m: Measure) -> str | None:
+            key = "section_301" if m.kind == "301" else "adcvd" if m.kind in ANTIDUMPING_KINDS else None
+            return regimes[key].origin if key in regimes else self.computed_origin
+
+        return [m for m in self.context.measures if m.country in (EVERY_COUNTRY, judged(m))]
 
 
 @dataclass
@@ -75,6 +94,24 @@ class Determination:
     _shared: dict[str, Any] | None = None
     _index: MeasureIndex | None = None
     _metal: dict[str, LotMetal] | None = None
+    _rulings: RulingSets | None = None
+    _passes: dict[tuple[str, ...], dict[str, LotOrigin]] | None = None
+
+    def passes_for(self, on: Any) -> dict[str, dict[str, LotOrigin]]:
+        """Per regime, the substantial-transformation pass under the rulings that apply on `on`:
+        one pass per distinct set of applicable rulings, shared by every entry under it."""
+        if self._rulings is None:
+            self._rulings = RulingSets(self.chain.ruling_rows)
+            default = tuple(sorted(r.ruling_id for r in self.chain.rulings.values()))
+            self._passes = {default: self.origins}
+        out = {}
+        for regime in REGIMES:
+            key, mapping = self._rulings.get(regime, on)
+            found = self._passes.get(key)
+            if found is None:
+                found = self._passes[key] = determine_origins(self.chain, rulings=mapping)
+            out[regime] = found
+        return out
 
     @property
     def shared(self) -> dict[str, Any]:
@@ -107,20 +144,27 @@ class Determination:
         return rows
 
     def entry(self, e: Any) -> EntryResult:
-        chain, origins = self.chain, self.origins
+        chain = self.chain
+        passes = self.passes_for(e.entry_date)
+        origins = passes["adcvd"]  # the route and the duty flags follow substantial transformation
+        regimes = decide_regimes(chain, passes, e.lot_id, e.hts)
+        marking = regimes["marking"]
         lot_origin = origins[e.lot_id]
         line = main_line(origins, e.lot_id)
         events, route, steps = build_route(chain, origins, line)
         pass_through = {c for c, ss in steps.items()
                         if all(s.kind == "process" and s.process_class == "none" for s in ss)}
         pass_through |= {c for c in route if c not in steps and c != "US"}
-        ctx = EntryContext(chain, origins, e, lot_origin.country, lot_origin.basis, line, events, route, steps,
+        made_at = [ev.facility_id for ev in events if ev.kind in ("made", "recorded")]
+        preference = check_preference(chain, e, marking.origin, list(dict.fromkeys(reversed(made_at))))
+        ctx = EntryContext(chain, origins, e, marking.origin, lot_origin.basis, line, events, route, steps,
                            pass_through, upstream_of(chain, e.lot_id, e.entry_number),
                            self._measure_index().covering(e.hts, e.entry_date), self.shared,
-                           self.evidence_store, metal=for_lot(self.metal, e.lot_id))
+                           self.evidence_store, metal=for_lot(self.metal, e.lot_id), regimes=regimes,
+                           preference=preference)
         flags = run_checks(ctx)
         others = sorted({o for lot in line for o in origins[lot].other_inputs})
-        return EntryResult(e, lot_origin.country, lot_origin.basis, route, flags, others, ctx)
+        return EntryResult(e, marking.origin, lot_origin.basis, route, flags, others, ctx, regimes, preference)
 
 
 def determine(conn: Connection, evidence_store: Path | None = None) -> Determination:
@@ -167,6 +211,8 @@ def check_dicts(conn: Connection, entries: list[str] | None = None, evidence_sto
     d.shared  # noqa: B018  computed once, before the fork, so every worker shares it
     d.metal  # noqa: B018
     d._measure_index()
+    for on in sorted({e.entry_date for e in rows}):
+        d.passes_for(on)  # likewise every pass of the rulings that apply
     step = -(-len(rows) // (workers * 4))
     spans = [(i, min(i + step, len(rows))) for i in range(0, len(rows), step)]
     _RUN = (d, rows)

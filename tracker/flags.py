@@ -1,4 +1,4 @@
-"""The red flags of determination-v1: one pure function per flag code.
+"""The red flags of determination-v1 and v2: one pure function per flag code.
 
 Each check takes an `EntryContext` (the entry, its computed origin, route,
 and everything upstream) and returns findings. Checks whose facts span the
@@ -24,6 +24,8 @@ from .findings import Finding
 from .measures import Measure
 from .metal import KEYS, LABELS, NOTHING, LotMetal, declared_metal, metal_chapter
 from .origin import Basis, LotOrigin
+from .regimes import REGIME_NAMES, RegimeOrigin
+from .regimes.preference import Preference
 from .route import RouteEvent, Step, Upstream, entry_facilities
 from .schemas import evidence_rules, flag_info
 
@@ -48,12 +50,29 @@ class EntryContext:
     measures: list[Measure]  # covering the entry's HTS on its date
     shared: dict[str, Any]  # what each check's `prepare` computed, by code
     evidence_store: Path | None = None
+    regimes: dict[str, RegimeOrigin] = field(default_factory=dict)  # determination-v2: origin per regime
+    preference: Preference | None = None
     findings: list[Finding] = field(default_factory=list)
     metal: LotMetal = NOTHING  # the entry lot's metal provenance (tracker.metal)
 
     @property
     def declared(self) -> str:
         return self.entry.declared_origin
+
+    @property
+    def duty_origin(self) -> str | None:
+        """The `adcvd` origin: the substantial-transformation origin duties follow (v2 §6)."""
+        r = self.regimes.get("adcvd")
+        return r.origin if r else self.computed
+
+    def regime_origin(self, regime: str) -> str | None:
+        r = self.regimes.get(regime)
+        return r.origin if r else self.computed
+
+    @property
+    def marking_basis(self) -> str:
+        r = self.regimes.get("marking")
+        return r.basis if r else self.basis.text()
 
     @property
     def entry_subject(self) -> str:
@@ -73,30 +92,38 @@ def _qty(q: Decimal) -> str:
 # --- origin and route ---------------------------------------------------------------
 
 def origin_mismatch(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §6: "the declared origin differs from the marking origin (its
+    fallback when the marking origin is unresolved), or that origin is unknown"."""
     e = ctx.entry
     if ctx.computed is None:
         yield _finding("ORIGIN_MISMATCH", f"the origin of lot {e.lot_id} cannot be computed "
-                       f"({ctx.basis.text()}); declared {ctx.declared}", ctx.entry_subject, f"lot:{e.lot_id}")
+                       f"({ctx.marking_basis}); declared {ctx.declared}", ctx.entry_subject, f"lot:{e.lot_id}")
     elif ctx.computed != ctx.declared:
         yield _finding("ORIGIN_MISMATCH", f"declared {ctx.declared} but the supply chain gives "
-                       f"{ctx.computed}: {ctx.basis.text()}", ctx.entry_subject, f"lot:{e.lot_id}")
+                       f"{ctx.computed}: {ctx.marking_basis}", ctx.entry_subject, f"lot:{e.lot_id}")
 
 
 def transshipment(ctx: EntryContext) -> Iterable[Finding]:
-    if ctx.declared in ctx.pass_through and ctx.computed not in (None, ctx.declared):
+    """The declared country is a pass-through and the goods were made elsewhere
+    (judged with the `adcvd` origin, determination-v2 §6)."""
+    made = ctx.duty_origin
+    if ctx.declared in ctx.pass_through and made not in (None, ctx.declared):
         what = _pass_through_text(ctx, ctx.declared)
         yield _finding("TRANSSHIPMENT", f"the goods only {what} in {ctx.declared}, the declared origin; "
-                       f"they were made in {ctx.computed}", ctx.entry_subject,
+                       f"they were made in {made}", ctx.entry_subject,
                        *_country_subjects(ctx, ctx.declared))
 
 
 def minor_processing(ctx: EntryContext) -> Iterable[Finding]:
+    """Only minor processing happened in the declared country (19 CFR 134.1(b); judged
+    with the `adcvd` origin, determination-v2 §6)."""
+    made = ctx.duty_origin
     steps = ctx.steps.get(ctx.declared, [])
     classes = {s.process_class for s in steps if s.kind == "process"}
-    if "minor" in classes and "substantial" not in classes and ctx.computed not in (None, ctx.declared):
+    if "minor" in classes and "substantial" not in classes and made not in (None, ctx.declared):
         done = ", ".join(f"{s.process_type} at {s.facility_id}" for s in steps if s.process_class == "minor")
         yield _finding("MINOR_PROCESSING", f"in {ctx.declared} the goods only had minor processing "
-                       f"({done}), which does not change their {ctx.computed} origin", ctx.entry_subject,
+                       f"({done}), which does not change their {made} origin", ctx.entry_subject,
                        *[s.subject for s in steps if s.process_class == "minor"])
 
 
@@ -120,23 +147,39 @@ def _country_subjects(ctx: EntryContext, country: str) -> list[str]:
 
 # --- trade measures -------------------------------------------------------------------
 
+# The regime whose origin a measure of each kind turns on (determination-v2 §6);
+# 232 and 201 measures do not turn on origin and never raise ORDER_EXPOSURE.
+MEASURE_REGIME = {"301": "section_301", "AD": "adcvd", "CVD": "adcvd"}
+
+
 def order_exposure(ctx: EntryContext) -> Iterable[Finding]:
-    if ctx.computed is None or ctx.computed == ctx.declared:
-        return
-    on_computed = [m for m in ctx.measures if m.country == ctx.computed]
-    on_declared = {(m.measure_id) for m in ctx.measures if m.country == ctx.declared}
-    exposed = [m for m in on_computed if m.measure_id not in on_declared]
-    if exposed:
-        names = ", ".join(sorted({m.label() for m in exposed}))
-        yield _finding("ORDER_EXPOSURE", f"HTS {ctx.entry.hts} from {ctx.computed} is covered by {names}, "
-                       f"which do not apply to the declared {ctx.declared}", ctx.entry_subject,
-                       *sorted({f"measure:{m.measure_id}" for m in exposed}))
+    """determination-v2 §6: "an AD, CVD or 301 measure in effect on the entry date covers the
+    entry's HTS for the origin of the measure's regime (`section_301` for `301`, `adcvd` for
+    `AD` and `CVD`) but not for the declared origin"."""
+    on_declared = {m.measure_id for m in ctx.measures if m.country == ctx.declared}
+    exposed: dict[str, list[Measure]] = defaultdict(list)
+    for m in ctx.measures:
+        regime = MEASURE_REGIME.get(m.kind)
+        if regime is None:
+            continue
+        origin = ctx.regime_origin(regime)
+        if origin is not None and origin != ctx.declared and m.country == origin and m.measure_id not in on_declared:
+            exposed[origin].append(m)
+    for origin, ms in sorted(exposed.items()):
+        names = ", ".join(sorted({m.label() for m in ms}))
+        regimes = sorted({REGIME_NAMES[MEASURE_REGIME[m.kind]] for m in ms})
+        yield _finding("ORDER_EXPOSURE", f"HTS {ctx.entry.hts} from {origin} ({' and '.join(regimes)} origin) is "
+                       f"covered by {names}, which do not apply to the declared {ctx.declared}",
+                       ctx.entry_subject, *sorted({f"measure:{m.measure_id}" for m in ms}))
 
 
 def circumvention_risk(ctx: EntryContext) -> Iterable[Finding]:
+    """Half or more of the raw inputs' value comes from a country under an AD/CVD order on
+    the product (judged with the `adcvd` origin, determination-v2 §6)."""
     orders = [m for m in ctx.measures if m.is_order]
     ordered_countries = {m.country for m in orders}
-    if ctx.computed is None or ctx.computed in ordered_countries or not ordered_countries:
+    made = ctx.duty_origin
+    if made is None or made in ordered_countries or not ordered_countries:
         return
     chain, up = ctx.chain, ctx.upstream
     raw = [x for x in up.lots if not chain.inputs_of.get(chain.made_by.get(x, ""), ())]
@@ -159,7 +202,7 @@ def circumvention_risk(ctx: EntryContext) -> Iterable[Finding]:
             pct = share[country] * 100 / total
             yield _finding("CIRCUMVENTION_RISK", f"{pct:.0f}% of the {'value' if by_value else 'quantity'} "
                            f"of the raw inputs comes from {country}, under {measure}; the goods are "
-                           f"entered as {ctx.computed}", ctx.entry_subject,
+                           f"entered as {made}", ctx.entry_subject,
                            *sorted(f"lot:{x}" for x in raw if ctx.origins[x].country == country))
 
 
@@ -509,9 +552,13 @@ def doc_conflict(ctx: EntryContext) -> Iterable[Finding]:
 
 
 def _origins_covered(ctx: EntryContext, doc) -> set[str | None]:
+    """The origin of what a document covers: the marking origin for the entry and its lot
+    (determination-v2 §6), the substantial-transformation origin for lots upstream."""
     chain, kind, ident = ctx.chain, doc.covers_type, doc.covers_id
     if kind == "entry":
         return {ctx.computed} if ident == ctx.entry.entry_number else set()
+    if kind == "lot" and ident == ctx.entry.lot_id:
+        return {ctx.computed}
     if kind == "lot":
         return {ctx.origins[ident].country} if ident in ctx.origins else set()
     if kind == "shipment":
@@ -575,6 +622,57 @@ def missing_evidence(ctx: EntryContext) -> Iterable[Finding]:
         yield _finding("MISSING_EVIDENCE", f"{kind} {ident} has no {', '.join(docs)}", f"{kind}:{ident}")
 
 
+# --- regimes and preference (determination-v2) -------------------------------------------
+
+def regime_split(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §6: "the origins of the regimes differ (say which and why)"."""
+    if len({r.origin for r in ctx.regimes.values()}) < 2:
+        return
+    parts = [f"{REGIME_NAMES[k]} {r.origin or 'unknown'} ({r.rule}: {r.basis})" for k, r in ctx.regimes.items()]
+    yield _finding("REGIME_SPLIT", "the regimes give different origins: " + "; ".join(parts),
+                   ctx.entry_subject, f"lot:{ctx.entry.lot_id}")
+
+
+def origin_unresolved(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §6: "a regime's origin is `unresolved`: name the missing facts (an
+    input's HTS, a value)". An unknown substantial-transformation origin is already
+    UNTRACED_INPUT and ORIGIN_MISMATCH; this flag is for the facts Part 102 and 102.21 need."""
+    by_missing: dict[tuple[str, ...], list[str]] = defaultdict(list)
+    for key, r in ctx.regimes.items():
+        if r.status == "unresolved" and r.law != "substantial":
+            by_missing[r.missing].append(key)
+    for missing, keys in by_missing.items():
+        first = ctx.regimes[keys[0]]
+        yield _finding("ORIGIN_UNRESOLVED", f"{' and '.join(REGIME_NAMES[k] for k in keys)} origin unresolved "
+                       f"under {first.rule}: missing {'; '.join(missing) or 'a fact'}; "
+                       f"{first.origin or 'no'} origin by substantial transformation stands in",
+                       ctx.entry_subject, f"lot:{ctx.entry.lot_id}")
+
+
+def preference_ineligible(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §6: "a preference is claimed and the marking origin is not a party to
+    the program"."""
+    p = ctx.preference
+    if p is not None and not p.eligible:
+        parties = ", ".join(p.parties) or "none known"
+        yield _finding("PREFERENCE_INELIGIBLE", f"{p.program} is claimed but the goods are of "
+                       f"{ctx.computed or 'unknown'} origin for marking, not a party to it ({parties}; "
+                       f"{p.citation})", ctx.entry_subject)
+
+
+def cert_defective(ctx: EntryContext) -> Iterable[Finding]:
+    """determination-v2 §6: "the certificate for a claimed program lacks a required element, has a
+    certifier the program does not allow, a blanket period too long or not covering the entry
+    date, is signed after the entry date, or names a program other than the one claimed".
+    No certificate at all is MISSING_EVIDENCE's."""
+    p = ctx.preference
+    if p is None or p.certificate is None or not p.problems:
+        return
+    yield _finding("CERT_DEFECTIVE", f"{p.program} certificate {p.certificate} ({p.kind}): " +
+                   "; ".join(x.split(": ", 1)[-1] for x in p.problems),
+                   f"document:{p.certificate}", ctx.entry_subject)
+
+
 @dataclass(frozen=True)
 class Check:
     code: str
@@ -597,6 +695,10 @@ CHECKS: tuple[Check, ...] = (
     Check("UNTRACED_INPUT", untraced_input),
     Check("DOC_CONFLICT", doc_conflict),
     Check("DOC_TAMPERED", doc_tampered, prepare_tampering),
+    Check("REGIME_SPLIT", regime_split),
+    Check("ORIGIN_UNRESOLVED", origin_unresolved),
+    Check("PREFERENCE_INELIGIBLE", preference_ineligible),
+    Check("CERT_DEFECTIVE", cert_defective),
     Check("METAL_PROVENANCE_UNKNOWN", metal_provenance_unknown),
     Check("METAL_PROVENANCE_MISMATCH", metal_provenance_mismatch),
     Check("RUSSIAN_ALUMINUM", russian_aluminum),

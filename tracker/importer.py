@@ -494,6 +494,7 @@ def _resolve(conn: Connection, sheets: list[_Sheet], errors: Collector) -> None:
         if rows:
             check_refs(docs, "covers_id", target, covers_type, rows)
     _check_outputs(conn, by_name["ProcessLots"], errors)
+    _check_essential(conn, by_name["ProcessLots"], errors)
     _check_shipments(by_name["Shipments"], errors)
     if "TradeMeasures" in by_name:
         _check_measures(by_name["TradeMeasures"], errors)
@@ -523,6 +524,38 @@ def _check_outputs(conn: Connection, sheet: _Sheet, errors: Collector) -> None:
                 errors.add("CONFLICT", f"lot {lot!r} is already the output of process {process!r} "
                            "in the database: a lot is made once", sheet=sheet.name, row=row.row,
                            column="lot_id")
+
+
+def _check_essential(conn: Connection, sheet: _Sheet, errors: Collector) -> None:
+    """v1.1 `essential`: only on input rows, and at most one input per process
+    (in this workbook and the database together: a process has one essential input)."""
+    marked: dict[str, tuple[str, _Row]] = {}
+    for r in sheet.rows:
+        if r.values.get("essential") != "yes":
+            continue
+        if r.values["role"] != "input":
+            errors.add("BAD_VALUE", "essential is only for input rows: it marks the input that gives the "
+                       "output its essential character", sheet=sheet.name, row=r.row, column="essential")
+            continue
+        pid, lot = r.values["process_id"], r.values["lot_id"]
+        if pid in marked:
+            errors.add("CONFLICT", f"process {pid!r} already has the essential input {marked[pid][0]!r} "
+                       f"(row {marked[pid][1].row}): at most one per process", sheet=sheet.name, row=r.row,
+                       column="essential")
+            continue
+        marked[pid] = (lot, r)
+    if not marked:
+        return
+    pl = table_for("process_lot")
+    pids = list(marked)
+    for i in range(0, len(pids), _CHUNK):
+        query = select(pl.c.process_id, pl.c.lot_id).where(pl.c.essential == "yes",
+                                                           pl.c.process_id.in_(pids[i:i + _CHUNK]))
+        for pid, lot in conn.execute(query):
+            if lot != marked[pid][0]:
+                errors.add("CONFLICT", f"process {pid!r} already has the essential input {lot!r} in the "
+                           "database: at most one per process", sheet=sheet.name, row=marked[pid][1].row,
+                           column="essential")
 
 
 def _check_shipments(sheet: _Sheet, errors: Collector) -> None:

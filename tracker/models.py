@@ -146,6 +146,7 @@ class ProcessLot(Sourced, table=True):
     role: str = Field(primary_key=True)
     lot_id: str = Field(primary_key=True, foreign_key="lot.lot_id")
     quantity: Decimal = _qty()
+    essential: Optional[str] = None  # v1.1: "yes" on the input giving the output its essential character
 
 
 class Shipment(Sourced, table=True):
@@ -195,6 +196,17 @@ class Document(Sourced, table=True):
     file: Optional[str] = None
     sha256: Optional[str] = None
     stored: bool = False  # the file is held in the evidence store under its sha256
+    # v1.1: what a certificate of origin says (determination-v2 §5)
+    program: Optional[str] = None
+    certifier_role: Optional[str] = None
+    exporter: Optional[str] = None
+    producer: Optional[str] = None
+    importer: Optional[str] = None
+    hts: Optional[str] = None
+    origin_criterion: Optional[str] = None
+    blanket_from: Optional[date] = None
+    blanket_to: Optional[date] = None
+    signed: Optional[str] = None
 
 
 class TradeMeasure(Sourced, table=True):
@@ -219,6 +231,9 @@ class Ruling(Sourced, table=True):
     process_type: str
     process_class: str
     note: Optional[str] = Field(default=None, sa_type=Text)
+    regime: Optional[str] = None  # v1.1: all (empty) | marking | section_301 | adcvd
+    effective_on: Optional[date] = None
+    expires_on: Optional[date] = None
 
 
 class AuditRecord(SQLModel, table=True):

@@ -1,7 +1,8 @@
 """What is upstream of a customs entry, and the route its goods took.
 
-The *main line* of an entry is its lot, the principal input of the process
-that made it, that lot's principal input, and so on back to a lot with no
+The *main line* of an entry is its lot, the essential input of the process
+that made it where one is marked, else its principal input (determination-v2
+§2.5), and so on back to a lot with no
 recorded inputs. The *route* is where the main line's lots were made and
 where they were shipped, oldest first, consecutive repeats merged, ending
 with US. Walking the main line gives the order; dates are not trusted for it
@@ -15,7 +16,7 @@ from datetime import date
 from typing import Any
 
 from .chain import SupplyChain
-from .origin import LotOrigin, process_class
+from .origin import LotOrigin
 
 __all__ = ["Step", "RouteEvent", "Upstream", "entry_facilities", "shipments_toward", "main_line",
            "build_route", "upstream_of"]
@@ -109,7 +110,7 @@ def build_route(chain: SupplyChain, origins: dict[str, LotOrigin], line: list[st
         if pid:
             p = chain.processes[pid]
             country = chain.country_of(p.facility_id)
-            klass, _ = process_class(chain, pid, lot.item_id)
+            klass = origins[lot_id].process_class  # as the pass that decided it classed it
             events.append(RouteEvent("made", country, p.facility_id, f"process:{pid}", lot_id, p.completed_on))
             steps.setdefault(country, []).append(
                 Step("process", f"process:{pid}", country, p.facility_id, klass, p.process_type, p.completed_on))

@@ -25,7 +25,7 @@ from typing import Callable, Iterator, TypeVar
 __all__ = ["schema_path", "vocabulary", "process_classes", "workbook_layout", "SheetSpec",
            "ColumnSpec", "evidence_rules", "flag_info", "default_measures_rows", "sheet_by_name",
            "sheet_headers", "user_folder", "using", "derived_measures_bytes", "derived_measures_rows",
-           "refdata_manifest"]
+           "refdata_manifest", "programs"]
 
 _FOLDER: ContextVar[Path | None] = ContextVar("tracker_schemas", default=None)
 _T = TypeVar("_T")
@@ -88,7 +88,16 @@ def vocabulary() -> dict[str, list[str]]:
     data = _toml("vocabulary.toml")
     out = {k: list(v) for k, v in data.items() if isinstance(v, list)}
     out["process_type"] = list(data["process_type"])
+    # The programs vocabulary is the list of programs, so the two never disagree.
+    out["preference_program"] = list(programs())
+    out["certificate_program"] = list(programs()) + ["non_preferential"]
     return out
+
+
+@cache
+def programs() -> dict[str, dict]:
+    """Preference program code -> its parties, citation and certificate rules (programs.toml)."""
+    return _toml("programs.toml")
 
 
 @cache

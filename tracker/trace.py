@@ -18,6 +18,8 @@ from .chain import load_chain
 from .origin import determine_origins
 from .findings import NotFound
 from .metal import declared_metal, for_lot, gather_metal, metal_text, stated_metal
+from .regimes import REGIME_NAMES, REGIMES, decide_regimes
+from .regimes.rulings import RulingSets
 from .route import entry_facilities, shipments_toward
 
 __all__ = ["Trace", "trace"]
@@ -42,6 +44,7 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
             raise NotFound(f"no entry {entry!r} in the database")
         out = Trace(f"entry:{entry}")
         first = lines[0]
+        chain_entry_date = first.entry_date
         out.nodes[out.root] = {"id": out.root, "kind": "entry", "entry_number": entry, "hts": first.hts,
                                "entry_date": first.entry_date.isoformat(), "declared_origin": first.declared_origin,
                                "metal_declared": {k: v for k, v in declared_metal(first).items() if v}}
@@ -63,6 +66,16 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
         raise ValueError("trace needs an entry or a lot")
     origins = determine_origins(chain, upstream)  # only what the trace shows
     metal = gather_metal(chain, upstream)
+    # Origin per regime (determination-v2), under the rulings in effect on the entry date
+    # (a lot alone: today), one pass per distinct set of rulings.
+    on = chain_entry_date if entry is not None else None
+    sets, by_key, passes = RulingSets(chain.ruling_rows), {}, {}
+    for regime in REGIMES:
+        key, mapping = sets.get(regime, on)
+        if key not in by_key:
+            by_key[key] = determine_origins(chain, upstream, rulings=mapping)
+        passes[regime] = by_key[key]
+    entered_hts = {e.lot_id: e.hts for e in chain.entries if entry is not None and e.entry_number == entry}
 
     def facility(fid: str) -> str:
         node = f"facility:{fid}"
@@ -85,7 +98,9 @@ def trace(conn: Connection, entry: str | None = None, lot: str | None = None) ->
                            "facility_id": lot_row.facility_id, "country": chain.country_of(lot_row.facility_id),
                            "produced_on": jsonable(lot_row.produced_on), "origin": origin.country,
                            "origin_basis": origin.basis.text(), "metal_stated": stated_metal(lot_row),
-                           "metal_provenance": for_lot(metal, lot_id).to_dict()}
+                           "metal_provenance": for_lot(metal, lot_id).to_dict(),
+                           "regimes": {k: v.to_dict() for k, v in decide_regimes(
+                               chain, passes, lot_id, entered_hts.get(lot_id, item.hts)).items()}}
         out.edges.append({"from": node, "to": facility(lot_row.facility_id), "kind": "at"})
         kids = out.children.setdefault(node, [])
         for s in shipments_toward(chain, lot_id, targets):
@@ -142,11 +157,17 @@ def render_tree(t: Trace) -> Any:
                     f"declared {n['declared_origin']}" + (f"  metal declared: {declared}" if declared else ""))
         if kind == "lot":
             star = " [green]★ principal[/]" if parent and parent.get("principal_input") == n["lot_id"] else ""
-            origin = n["origin"] or "[red]unknown[/]"
+            regimes = n.get("regimes") or {}
+            if len({r["origin"] for r in regimes.values()}) > 1:  # the regimes split: show each
+                origin = " · ".join(f"{REGIME_NAMES[k]} [bold]{r['origin'] or '[red]unknown[/]'}[/]"
+                                    for k, r in regimes.items())
+            else:
+                first = next(iter(regimes.values()), {"origin": n["origin"]})
+                origin = f"[bold]{first['origin'] or '[red]unknown[/]'}[/]"
             stated = metal_text(n["metal_stated"])
             return (f"[bold]lot {escape(n['lot_id'])}[/]  {escape(n['item'])}  {n['quantity']} {escape(n['unit'])}"
                     f"  at {escape(n['facility_id'])} ({n['country']})  {n['produced_on'] or ''}"
-                    f"  origin [bold]{origin}[/]{star}" + (f"  [blue]metal: {stated}[/]" if stated else ""))
+                    f"  origin {origin}{star}" + (f"  [blue]metal: {stated}[/]" if stated else ""))
         if kind == "shipment":
             bl = f"  B/L {escape(n['bill_of_lading'])}" if n["bill_of_lading"] else ""
             return (f"[cyan]shipment {escape(n['shipment_id'])}[/]  {escape(n['from_facility_id'])} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Callable, Iterable
 
+from ..regimes.evidence import regime_rows
 from ..requests.due_diligence import due_diligence_rows
 from .build import Package
 from .rows import (audit_rows, determination_rows, document_rows, facility_rows, flag_rows, mass_balance_rows,
@@ -23,6 +24,7 @@ SHEET_KINDS: dict[str, Callable[[Package], Iterable[dict]] | None] = {
     "determination": determination_rows, "route": route_rows, "facilities": facility_rows,
     "mass_balance": mass_balance_rows, "documents": document_rows, "flags": flag_rows,
     "measures": measure_rows, "audit": audit_rows, "sources": source_rows,
+    "regimes": regime_rows,
     "due_diligence": due_diligence_rows,
     "section_232": section_232_rows,
 }

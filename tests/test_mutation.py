@@ -140,8 +140,7 @@ def _mutations(kind: str, value, rng: random.Random) -> list[tuple[str, object, 
         return common + [
             ("upper case", text.upper(), value),
             ("extra spaces", f" {text}  ", value),
-            ("typo", text[:-1], REFUSE),
-        ]
+        ] + ([("typo", text[:-1], REFUSE)] if len(text) > 1 else [])  # an empty cell has no typo
     return common
 
 

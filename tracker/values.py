@@ -177,6 +177,13 @@ def parse_country(value: Any) -> str:
                            "Write Namibia, NAM or leave it empty")
         if upper in codes:
             return codes[upper]
+    # Folding drops spaces, punctuation and accents; a symbol or a replacement character
+    # (U+FFFD: a byte the file's encoding could not read) is not something to drop silently.
+    odd = next((ch for ch in text if unicodedata.category(ch) in ("So", "Sk", "Sm", "Sc", "Co", "Cn", "Cs", "Cc")),
+               None)
+    if odd is not None:
+        raise BadValue(f"{_show(text)} holds U+{ord(odd):04X} ({unicodedata.name(odd, 'unnamed')}), which no "
+                       "country name has: type the country again")
     folded = _fold(text)
     code = names.get(folded)
     if code is None:

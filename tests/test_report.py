@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from datetime import datetime
 
@@ -152,8 +153,11 @@ def test_hostile_supplier_text_stays_text(workbook):
     with zipfile.ZipFile(workbook) as z:
         for name in z.namelist():
             if name.startswith("xl/worksheets/sheet"):
-                assert b"<f>" not in z.read(name), name
-                assert b"evil.example" not in z.read(name).split(b"<hyperlinks>")[-1] or True
+                xml = z.read(name)
+                assert b"<f>" not in xml, name
+                # The only links are the Index's to its own sheets: none to a supplier's address.
+                for link in re.findall(rb"<hyperlink [^>]*>", xml):
+                    assert b"location=" in link and b"r:id" not in link and b"evil" not in link, link
         rels = [z.read(n) for n in z.namelist() if n.endswith(".rels")]
         assert not any(b"evil.example" in r for r in rels)  # no link to a supplier's address
 
@@ -195,6 +199,51 @@ def test_the_evidence_package(cli, workbook, tmp_path):
         assert manifest["entries"][0]["computed_origin"] == "CN"
 
 
+def test_the_package_holds_the_workbook_written(cli, workbook, tmp_path):
+    """One build: the workbook in the zip is the file written with -o, and the manifest hashes it."""
+    out, zip_path = tmp_path / "both.xlsx", tmp_path / "both.zip"
+    cli("report", "--entry", "E-1", "-o", out, "--package", zip_path)
+    with zipfile.ZipFile(zip_path) as z:
+        inside = z.read("evidence.xlsx")
+        manifest = json.loads(z.read("manifest.json"))
+    assert inside == out.read_bytes()
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    assert listed["evidence.xlsx"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_the_determination_runs_once(cli, workbook, tmp_path, monkeypatch):
+    import tracker.report.build as build
+
+    calls = []
+    real = build.determine
+    monkeypatch.setattr(build, "determine", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cli("report", "--entry", "E-1", "-o", tmp_path / "a.xlsx", "--package", tmp_path / "a.zip")
+    assert len(calls) == 1
+
+
+def test_documents_whose_names_collide_both_reach_the_package(cli, tmp_path):
+    """`D 1` and `D_1` make the same safe file name: both files are kept, and the sums check."""
+    data = chain(tmp_path)
+    (tmp_path / "one.pdf").write_bytes(b"%PDF first")
+    (tmp_path / "two.pdf").write_bytes(b"%PDF second")
+    data["Documents"] += [{**doc("D 1", "other", "entry", "E-1", "2024-02-01"), "file": "one.pdf"},
+                          {**doc("D_1", "other", "entry", "E-1", "2024-02-01"), "file": "one.pdf"},
+                          {**doc("d_1", "other", "entry", "E-1", "2024-02-01"), "file": "two.pdf"}]
+    cli("import", write_book(tmp_path / "chain.xlsx", data))
+    zip_path = tmp_path / "p.zip"
+    cli("report", "--entry", "E-1", "--package", zip_path)
+    with zipfile.ZipFile(zip_path) as z:
+        names = z.namelist()
+        assert len(names) == len(set(n.casefold() for n in names))
+        manifest = json.loads(z.read("manifest.json"))
+        by_doc = {f.get("document_id"): f["path"] for f in manifest["files"]}
+        assert {"D 1", "D_1", "d_1"} <= set(by_doc)
+        assert z.read(by_doc["d_1"]) == b"%PDF second" and z.read(by_doc["D 1"]) == b"%PDF first"
+        for line in z.read("SHA256SUMS").decode().splitlines():
+            sha, name = line.split("  ")
+            assert hashlib.sha256(z.read(name)).hexdigest() == sha, name
+
+
 def test_a_short_layout_by_name(cli, workbook, tmp_path):
     out = tmp_path / "cf28.xlsx"
     cli("report", "--entry", "E-1", "-o", out, "--layout", "cf28")
@@ -212,6 +261,20 @@ def test_a_layout_of_ones_own(cli, workbook, tmp_path):
     layout.write_text('[[sheet]]\nkind = "gossip"\nname = "x"\n')
     assert "unknown sheet kind 'gossip'" in cli("report", "--entry", "E-1", "-o", out, "--layout", layout,
                                                 code=1).stderr
+
+
+def test_a_layout_with_a_typo_or_no_columns_is_refused(cli, workbook, tmp_path):
+    layout = tmp_path / "typo.toml"
+    layout.write_text('[[sheet]]\nkind = "flags"\nname = "To answer"\n'
+                      'columns = [{ key = "code", header = "Code" }, { key = "anwser", header = "Answer" }]\n')
+    out = tmp_path / "typo.xlsx"
+    err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
+    assert "typo.toml" in err and "sheet To answer" in err and "'anwser'" in err and "'answer'" in err
+    assert not out.exists()
+    layout.write_text('[[sheet]]\nkind = "route"\nname = "Steps"\n')
+    err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
+    assert "typo.toml" in err and "sheet Steps" in err and "needs columns" in err
+    assert "internal error" not in err
 
 
 def test_report_errors(cli, workbook, tmp_path):

@@ -300,20 +300,19 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
     if output is not None and output.suffix.lower() != ".xlsx":
         raise typer.BadParameter(f"{output} must end in .xlsx")
     from .db import evidence_dir, read_tx, safe_url
-    from .report import write_package, write_report
+    from .report import write_evidence
 
     with user_errors():
         engine = _open(db)
         label = safe_url(str(engine.url))
         with read_tx(engine) as conn:
-            if output is not None:
-                pkg = write_report(conn, entry, output, layout=layout, store=evidence_dir(engine), db_label=label)
-                typer.echo(f"Wrote the evidence workbook for {len(pkg.results)} entry line(s) to {output}")
-            if package is not None:
-                manifest = write_package(conn, entry, package, layout=layout, store=evidence_dir(engine),
-                                         db_label=label)
-                typer.echo(f"Wrote the evidence package ({len(manifest['files'])} files, SHA-256 manifest) "
-                           f"to {package}")
+            pkg, manifest = write_evidence(conn, entry, output=output, package=package, layout=layout,
+                                           store=evidence_dir(engine), db_label=label)
+        if output is not None:
+            typer.echo(f"Wrote the evidence workbook for {len(pkg.results)} entry line(s) to {output}")
+        if manifest is not None:
+            typer.echo(f"Wrote the evidence package ({len(manifest['files'])} files, SHA-256 manifest) "
+                       f"to {package}")
 
 
 @app.command()

@@ -10,7 +10,7 @@ from .audit import verify
 from .db import evidence_dir, open_db, read_tx, safe_url
 from .determination import check
 from .importer import import_path
-from .report import write_package, write_report
+from .report import write_evidence
 
 SAMPLE_DATA = Path(__file__).resolve().parent.parent / "sample_data"
 
@@ -45,9 +45,8 @@ def run_demo(directory: Path, db_url: str | None, echo: Callable[[str], None],
         show(table)
         entries = list(dict.fromkeys(r.entry.entry_number for r in results))
         workbook = directory / "evidence.xlsx"
-        write_report(conn, entries, workbook, store=store, db_label=safe_url(db_url))
         package = directory / "evidence-package.zip"
-        write_package(conn, entries, package, store=store, db_label=safe_url(db_url))
+        write_evidence(conn, entries, output=workbook, package=package, store=store, db_label=safe_url(db_url))
         audit = verify(conn, store)
     echo(f"Audit trail: {audit.records} records, {'verified' if audit.ok else 'BROKEN'}")
     echo(f"Evidence workbook: {workbook.resolve()}")

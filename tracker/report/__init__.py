@@ -21,9 +21,9 @@ from .build import Package, build_package
 from .chart import route_picture
 from .kinds import SHEET_KINDS
 from .layouts import LAYOUTS_DIR, load_layout
-from .package import write_package
+from .package import write_evidence, write_package
 from .workbook import write_report
 from .xlsx import neutralize
 
 __all__ = ["write_report", "write_package", "load_layout", "Package", "build_package", "LAYOUTS_DIR",
-           "neutralize", "route_picture", "SHEET_KINDS"]
+           "neutralize", "route_picture", "SHEET_KINDS", "write_evidence"]

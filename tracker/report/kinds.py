@@ -1,8 +1,9 @@
 """The registry of sheet kinds: a layout sheet's `kind` -> the function giving its rows.
 
 To add a sheet kind: write a row builder `def my_rows(pkg: Package) -> Iterable[dict]`
-(keys are the column keys a layout may name), add one line here, and give a
-layout a `[[sheet]]` with `kind = "my_kind"` and its `columns`. Kinds mapped to
+under `@sheet_rows("key", ...)` (rows.py), naming the column keys a layout may
+use; add one line here; and give a layout a `[[sheet]]` with `kind = "my_kind"`
+and its `columns`. Kinds mapped to
 None are drawn by their own writer (the Index, the route map).
 """
 

@@ -8,6 +8,7 @@ layout file, the sheet and the key rather than printing an empty column.
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from pathlib import Path
@@ -31,10 +32,30 @@ def load_layout(name: str | os.PathLike | None = None) -> dict:
         layout = tomllib.loads(path.read_text(encoding="utf-8"))
     except tomllib.TOMLDecodeError as exc:
         raise TrackerError(f"report layout {path}: {exc}") from None
-    for sheet in layout.get("sheet", []):
-        if sheet.get("kind") not in SHEET_KINDS:
-            raise TrackerError(f"report layout {path}: unknown sheet kind {sheet.get('kind')!r} "
-                               f"(known: {', '.join(SHEET_KINDS)})")
+    if not layout.get("sheet"):
+        raise TrackerError(f"report layout {path}: no [[sheet]] tables")
+    for n, sheet in enumerate(layout["sheet"], start=1):
+        where = f"report layout {path}, sheet {sheet.get('name') or n}"
+        kind = sheet.get("kind")
+        if kind not in SHEET_KINDS:
+            raise TrackerError(f"{where}: unknown sheet kind {kind!r} (known: {', '.join(SHEET_KINDS)})")
+        if not sheet.get("name"):
+            raise TrackerError(f"{where}: give the sheet a name")
+        builder = SHEET_KINDS[kind]
+        if builder is None:  # drawn by its own writer: no columns
+            continue
+        columns = sheet.get("columns")
+        if not isinstance(columns, list) or not columns:
+            raise TrackerError(f"{where}: a {kind} sheet needs columns = [{{ key = ..., header = ... }}, ...] "
+                               f"(keys: {', '.join(builder.keys)})")
+        for column in columns:
+            key = column.get("key") if isinstance(column, dict) else None
+            if key not in builder.keys:
+                close = difflib.get_close_matches(str(key), builder.keys, n=1)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise TrackerError(f"{where}: unknown column key {key!r} for a {kind} sheet{hint} "
+                                   f"(keys: {', '.join(builder.keys)})")
+            column.setdefault("header", key)
     layout["path"] = str(path)
     return layout
 

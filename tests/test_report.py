@@ -183,7 +183,31 @@ def test_sheets_are_printable_and_filterable(workbook):
         ws = wb[name]
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref.startswith("A1:")
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows == "$1:$1"  # the header row repeats on every printed page
+    for ws in wb:
+        assert_printable(ws)
+
+
+def assert_printable(ws) -> None:
+    """US letter, a header (importer, entries, legend) and a footer (page N of M) at 9 pt that do
+    not shrink with the page, and no text printed under 9 pt: font size times the print scale."""
+    hf = ws.HeaderFooter
+    assert ws.page_setup.paperSize == 1
+    assert "Entries:" in hf.oddHeader.left.text and hf.oddHeader.right.text, ws.title
+    assert hf.oddFooter.center.text == "Page &P of &N"
+    assert hf.scaleWithDoc is False
+    assert all(p.size is None or p.size >= 9 for p in (hf.oddHeader.left, hf.oddHeader.center,
+                                                        hf.oddHeader.right, hf.oddFooter.center))
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # a fitted page would shrink text below 9 pt
+    scale = (ws.page_setup.scale or 100) / 100
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value is not None:
+                assert (c.font.sz or 11) * scale >= 9, (ws.title, c.coordinate, c.font.sz, scale)
+    widths = sum(7 * (ws.column_dimensions[k].width or 13) + 5 for k in ws.column_dimensions)
+    printable = 10 * 96 if ws.page_setup.orientation == "landscape" else 7.5 * 96
+    if widths * scale <= printable * 0.9:
+        assert ws.page_setup.orientation == "portrait" or widths > 7.5 * 96, ws.title  # portrait when it fits
 
 
 def test_the_evidence_package(cli, workbook, tmp_path):
@@ -244,10 +268,21 @@ def test_documents_whose_names_collide_both_reach_the_package(cli, tmp_path):
             assert hashlib.sha256(z.read(name)).hexdigest() == sha, name
 
 
-def test_a_short_layout_by_name(cli, workbook, tmp_path):
-    out = tmp_path / "cf28.xlsx"
-    cli("report", "--entry", "E-1", "-o", out, "--layout", "cf28")
-    assert load_workbook(out).sheetnames == ["Index", "Origin", "Production steps", "Map", "Documents", "Flags"]
+def test_cf28_is_the_submission_for_cbp(cli, workbook, tmp_path):
+    """The CF-28 answer goes to CBP: it is the submission (facts and exhibits), never the internal review.
+    Hostile supplier text and a held file that is not really a PDF still make a sound binder."""
+    out, pdf = tmp_path / "cf28.xlsx", tmp_path / "cf28.pdf"
+    cli("report", "--entry", "E-1", "--for", "cbp", "--layout", "cf28", "-o", out, "--pdf", pdf)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Exhibits", "Steps", "Supply chain", "Mass balance", "Facilities",
+                             "Certificates"]
+    texts = [c for ws in wb for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    for c in texts:
+        if c.value.startswith(("=", "+", "-", "@")):
+            assert c.data_type == "s" and c.quotePrefix
+    from pypdf import PdfReader
+
+    assert "not a PDF or an image" in "".join(p.extract_text() for p in PdfReader(pdf).pages)
 
 
 def test_a_layout_of_ones_own(cli, workbook, tmp_path):

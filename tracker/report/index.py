@@ -18,7 +18,7 @@ from .xlsx import HEADER_FILL, HEADER_FONT, SEVERITY_FILL, TOP, styled_cell, fit
 def card_sheet(wb: Workbook, spec: dict, rows: Iterable[dict]) -> int:
     """One block per record, a field per line: for long texts a reader takes in one entry at a time."""
     ws = wb.create_sheet(spec["name"])
-    page_setup(ws, [34, 110], landscape=False)
+    page_setup(ws, [34, 110])
     n = line = 0
     bold = Font(bold=True)
     for row in rows:

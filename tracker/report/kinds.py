@@ -14,12 +14,20 @@ from typing import Callable, Iterable
 from .build import Package
 from .rows import (audit_rows, determination_rows, document_rows, facility_rows, flag_rows, mass_balance_rows,
                    measure_rows, route_rows, source_rows)
+from .submission import certificate_rows, exhibit_rows, party_rows, step_rows, summary_rows, yield_rows
 
-__all__ = ["SHEET_KINDS"]
+__all__ = ["SHEET_KINDS", "SUBMISSION_KINDS"]
 
 SHEET_KINDS: dict[str, Callable[[Package], Iterable[dict]] | None] = {
     "index": None, "route_map": None,
     "determination": determination_rows, "route": route_rows, "facilities": facility_rows,
     "mass_balance": mass_balance_rows, "documents": document_rows, "flags": flag_rows,
     "measures": measure_rows, "audit": audit_rows, "sources": source_rows,
+    # the submission for CBP (submission.py): facts and exhibits only
+    "summary": summary_rows, "exhibits": exhibit_rows, "steps": step_rows, "yields": yield_rows,
+    "parties": party_rows, "certificates": certificate_rows,
 }
+
+# Kinds a submission for CBP may hold: facts and the evidence behind them. The internal
+# review's kinds carry flags, advice, the audit trail and the database's name.
+SUBMISSION_KINDS = frozenset({"summary", "exhibits", "steps", "route_map", "yields", "parties", "certificates"})

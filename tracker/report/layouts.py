@@ -14,17 +14,18 @@ import tomllib
 from pathlib import Path
 
 from ..findings import TrackerError
-from .kinds import SHEET_KINDS
+from .kinds import SHEET_KINDS, SUBMISSION_KINDS
+from .submission import CONFIDENTIAL_KINDS
 
 __all__ = ["LAYOUTS_DIR", "load_layout"]
 
 LAYOUTS_DIR = Path(__file__).resolve().parent.parent.parent / "reports"
 
 
-def load_layout(name: str | os.PathLike | None = None) -> dict:
+def load_layout(name: str | os.PathLike | None = None, *, default: str = "default") -> dict:
     """A layout by name (`default`, `cf28`: files in reports/) or by path."""
     path = Path(name) if name and (str(name).endswith(".toml") or os.sep in str(name)) else \
-        LAYOUTS_DIR / f"{name or 'default'}.toml"
+        LAYOUTS_DIR / f"{name or default}.toml"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in LAYOUTS_DIR.glob("*.toml")))
         raise TrackerError(f"no report layout {str(name)!r} (known: {known}, or give a .toml path)")
@@ -56,6 +57,21 @@ def load_layout(name: str | os.PathLike | None = None) -> dict:
                 raise TrackerError(f"{where}: unknown column key {key!r} for a {kind} sheet{hint} "
                                    f"(keys: {', '.join(builder.keys)})")
             column.setdefault("header", key)
+    product = layout.setdefault("product", "review")
+    if product not in ("review", "submission"):
+        raise TrackerError(f"report layout {path}: product is \"review\" (the internal review) or \"submission\" "
+                           f"(for CBP), not {product!r}")
+    if product == "submission":
+        for sheet in layout["sheet"]:
+            if sheet["kind"] not in SUBMISSION_KINDS:
+                raise TrackerError(f"report layout {path}, sheet {sheet['name']}: a {sheet['kind']} sheet belongs "
+                                   f"to the internal review, not a submission for CBP "
+                                   f"(kinds: {', '.join(sorted(SUBMISSION_KINDS))})")
+    fields = layout.setdefault("confidential", {}).setdefault("fields", [])
+    unknown = [f for f in fields if f not in CONFIDENTIAL_KINDS]
+    if unknown:
+        raise TrackerError(f"report layout {path}: unknown confidential field {unknown[0]!r} "
+                           f"(known: {', '.join(CONFIDENTIAL_KINDS)})")
     layout["path"] = str(path)
     return layout
 

@@ -103,6 +103,9 @@ def write_evidence(conn: Connection, entries: list[str], *, output: str | os.Pat
     if output is None and package is None:
         raise TrackerError("give a workbook path, a package path, or both")
     spec = load_layout(layout)
+    if spec["product"] != "review":
+        raise TrackerError(f"report layout {spec['path']} is a submission for CBP: write it with --for cbp "
+                           f"(write_submission), which checks the audit trail and marks its edition")
     pkg = build_package(conn, entries, store, db_label)
     manifest: dict | None = None
 

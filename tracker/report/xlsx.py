@@ -97,15 +97,57 @@ def fit_height(ws, row: int, values: list, widths: list[float]) -> None:
         ws.row_dimensions[row].height = min(409, 15 * lines)  # 409 points: Excel's tallest row
 
 
-def page_setup(ws, widths: list[float], landscape: bool = True, grid: bool = True) -> None:
+# Letter paper with half-inch side margins prints 7.5 inches across in portrait, 10 in landscape:
+# at 96 pixels an inch, and a column of width w taking 7w + 5 pixels (Calibri 11), that is what fits
+# at 100%. Text is 11 pt, so a scale of 82% or more keeps it at 9 pt or larger on paper.
+_PRINTABLE_PX = {"portrait": 7.5 * 96, "landscape": 10 * 96}
+MIN_SCALE = 82
+BODY_PT = 11
+
+
+def _columns_px(widths: list[float]) -> float:
+    return sum(7 * w + 5 for w in widths)
+
+
+def page_setup(ws, widths: list[float], landscape: bool | None = None, grid: bool = True) -> None:
+    """Column widths and print setup: US letter, portrait when the columns fit across it, else
+    landscape, scaled down no further than keeps text at 9 pt (wider sheets print across pages)."""
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    px = _columns_px(widths) * 1.03  # LibreOffice and Excel measure a little differently
+    if landscape is None:
+        landscape = px > _PRINTABLE_PX["portrait"]
+    orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_LETTER  # CBP reads US letter
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.scale = max(MIN_SCALE, min(100, int(100 * _PRINTABLE_PX[orientation] / px)))
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.gridLines = grid
+    ws.print_options.horizontalCentered = True
+
+
+def _hf_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def print_header(ws, left: str, centre: str, right: str) -> None:
+    """Every printed page says whose goods and which entries (left), what it is (centre) and the
+    legend (right); the footer numbers the pages. Excel caps a header at 255 characters."""
+    hf = ws.HeaderFooter
+    hf.scaleWithDoc = False  # the header and footer keep their 9 pt on a page printed at 82%
+    budget = 240 - len(centre) - len(right)
+    left = left if len(left) <= budget else left[:max(budget - 1, 0)] + "…"
+    for part, text in ((hf.oddHeader.left, left), (hf.oddHeader.center, centre), (hf.oddHeader.right, right)):
+        if text:
+            part.text = _hf_text(text)
+            part.size = 9
+    hf.oddFooter.center.text = "Page &P of &N"
+    hf.oddFooter.center.size = 9
+    hf.oddFooter.right.text = _hf_text(ws.title)
+    hf.oddFooter.right.size = 9
 
 
 _EPOCH = date(1899, 12, 30)

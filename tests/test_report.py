@@ -206,7 +206,7 @@ def assert_printable(ws) -> None:
                 assert (c.font.sz or 11) * scale >= 9, (ws.title, c.coordinate, c.font.sz, scale)
     widths = sum(7 * (ws.column_dimensions[k].width or 13) + 5 for k in ws.column_dimensions)
     printable = 10 * 96 if ws.page_setup.orientation == "landscape" else 7.5 * 96
-    if widths * scale <= printable * 0.9:
+    if widths * scale <= printable * 0.9 and not ws._images:  # a picture page is landscape like its picture
         assert ws.page_setup.orientation == "portrait" or widths > 7.5 * 96, ws.title  # portrait when it fits
 
 
@@ -326,3 +326,15 @@ def test_demo_runs_end_to_end(cli, tmp_path):
     wb = load_workbook(tmp_path / "demo" / "evidence.xlsx")
     computed = {r[0]: r[6] for r in rows(wb["Index"]) if r and r[0] and str(r[0]).startswith("231-")}
     assert computed == {"231-4471002-5": "VN", "231-4471877-0": "CN", "231-4472290-3": "VN"}
+
+
+def test_the_blank_template_prints_each_sheet_one_page_wide(cli, tmp_path):
+    out = tmp_path / "t.xlsx"
+    cli("template", "-o", out)
+    wb = load_workbook(out)
+    for ws in wb:
+        if ws.sheet_state == "visible":
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1, ws.title
+            assert ws.page_setup.fitToHeight == 0 and ws.page_setup.orientation == "landscape", ws.title
+            if ws.title != "Instructions":
+                assert ws.print_title_rows == "$1:$1"

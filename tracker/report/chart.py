@@ -49,7 +49,7 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
         item = chain.lots[outs[0].lot_id].item_id if outs else ""
         klass, _ = process_class(chain, pid, item)
         klasses[p.facility_id].add(klass)
-        made[p.facility_id][(f"{p.process_type.replace('_', ' ')} ({klass})",
+        made[p.facility_id][(p.process_type.replace("_", " "),  # the box's colour says its class
                              chain.items[item].description if item else "")] += 1
     for lot in up.lots:
         if lot not in chain.made_by:
@@ -119,7 +119,7 @@ def _levels(boxes: dict, arrows: dict) -> dict[str, int]:
     return {m: level[n] for n in dag.nodes for m in dag.nodes[n]["members"]}
 
 
-def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float = 7.0):
+def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float = 7.0, stamped: bool = False):
     """The supply chain of one entry as a matplotlib figure filling a landscape page.
 
     Every facility upstream is a box, in a band per country, in columns from
@@ -149,8 +149,8 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
     band = {c: max(len(v) for (cc, _), v in stack.items() if cc == c) for c in order}
     rows = sum(band.values())
     fig = plt.figure(figsize=(width, height))
-    # Inches kept for the title and legend, and clear of the binder's stamps at the top and bottom.
-    legend_h, title_h, label_w = 1.25, 1.05, 1.25
+    # Inches kept for the title and legend (and, on a binder page, clear of its stamps).
+    legend_h, title_h, label_w = (1.25, 1.05, 1.1) if stamped else (0.6, 0.55, 1.1)
     ax = fig.add_axes((label_w / width, legend_h / height, 1 - label_w / width - 0.01,
                        1 - (legend_h + title_h) / height))
     ax.set_xlim(0, cols)
@@ -158,11 +158,19 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
     ax.axis("off")
     col_in = (width - label_w) / cols
     row_in = (height - legend_h - title_h) / rows
-    box_w, box_h = 0.78, 0.8
-    # The biggest type that fits the fullest box, never under 9 pt.
-    most = max(2 + len(b["lines"][:4]) for b in boxes.values())
-    size = max(9.0, min(12.0, row_in * box_h * 72 / (most * 1.45 + 1.2)))
-    chars = max(12, int(col_in * box_w * 72 / (size * 0.56)))
+    box_w, box_h = 0.8, 0.86
+    # The biggest type (12 pt down to 9) at which every box's wrapped text fits inside it.
+    box_h_pt = row_in * box_h * 72 - 6
+
+    def wrapped(b: dict, chars: int) -> tuple[str, str]:
+        lines = b["lines"][:4] + ([f"and {len(b['lines']) - 4} more"] if len(b["lines"]) > 4 else [])
+        return textwrap.fill(b["title"], chars), "\n".join(textwrap.fill(t, chars) for t in lines)
+
+    for size in (12.0, 11.0, 10.0, 9.0):
+        chars = max(12, int(col_in * box_w * 72 / (size * 0.55)))
+        texts = {k: wrapped(b, chars) for k, b in boxes.items()}
+        if all((t.count("\n") + body.count("\n") + 2) * size * 1.25 <= box_h_pt for t, body in texts.values()):
+            break
     pos: dict[str, tuple[float, float]] = {}
     top = 0
     for c, i in sorted(order.items(), key=lambda kv: kv[1]):
@@ -179,14 +187,13 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
         fc, ec, _ = ROLES[b["role"]]
         ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.01",
                                     fc=fc, ec=ec, lw=3.2 if b["basis"] else 1.2, zorder=2))
-        lines = b["lines"][:4] + ([f"and {len(b['lines']) - 4} more"] if len(b["lines"]) > 4 else [])
-        text = textwrap.fill(b["title"], chars)
-        body = "\n".join(textwrap.fill(t, chars) for t in lines)
-        limit = max(2, int(row_in * box_h * 72 / (size * 1.3)))
-        if (text + "\n" + body).count("\n") + 1 > limit:  # too many lines for the box: keep the first
-            body = "\n".join((body.split("\n"))[:max(0, limit - text.count("\n") - 1)])
+        text, body = texts[k]
+        limit = max(1, int(box_h_pt / (size * 1.25)) - text.count("\n") - 1)
+        if body.count("\n") + 1 > limit:  # still too long at 9 pt: keep what fits, say what is left out
+            kept = body.split("\n")[:max(limit - 1, 0)]
+            body = "\n".join(kept + ["..."])
         ax.text(x, y - box_h / 2 + 0.04, text, ha="center", va="top", fontsize=size, weight="bold", zorder=3)
-        ax.text(x, y - box_h / 2 + 0.04 + (text.count("\n") + 1) * size * 1.3 / 72 / row_in, body, ha="center",
+        ax.text(x, y - box_h / 2 + 0.04 + (text.count("\n") + 1) * size * 1.25 / 72 / row_in, body, ha="center",
                 va="top", fontsize=size, zorder=3, color="#222222")
     few = len(arrows) <= 12
     for (a, b_), ships in arrows.items():
@@ -203,7 +210,7 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
                     bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
     e = r.entry
     chain = pkg.d.chain
-    fig.text(0.5 / width, 1 - 0.55 / height,
+    fig.text(0.5 / width, 1 - (0.55 if stamped else 0.08) / height,
              textwrap.fill(f"Entry {e.entry_number}: {chain.items[chain.lots[e.lot_id].item_id].description}, "
                            f"HTS {e.hts}. Country of origin: {country_name(r.computed_origin) or 'not established'}. "
                            f"Route: {' > '.join(country_name(c) for c in r.route)}.", int(width * 9)),
@@ -212,7 +219,7 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
     handles = [Patch(fc=ROLES[k][0], ec=ROLES[k][1], label=ROLES[k][2]) for k in used]
     handles.append(Patch(fc="white", ec="#000000", lw=3.2, label="where the goods' origin was conferred"))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False,
-               bbox_to_anchor=(0.5, 0.6 / height))
+               bbox_to_anchor=(0.5, (0.6 if stamped else 0.02) / height))
     return fig
 
 
@@ -235,7 +242,7 @@ def chart_pdf(pkg: Package) -> bytes:
     buf = io.BytesIO()
     with PdfPages(buf, metadata={"Creator": None, "Producer": None}) as pdf:
         for r in pkg.results:
-            fig = draw_chart(pkg, r, 11.0, 8.5)
+            fig = draw_chart(pkg, r, 11.0, 8.5, stamped=True)
             fig.subplots_adjust()
             pdf.savefig(fig)
             plt.close(fig)
@@ -247,13 +254,17 @@ def route_map_sheet(wb: Workbook, pkg: Package, spec: dict) -> None:
     from openpyxl.worksheet.pagebreak import Break
 
     ws = wb.create_sheet(spec["name"])
-    page_setup(ws, [13] * 10, landscape=True, grid=False)
+    page_setup(ws, [9.5] * 10, landscape=True, grid=False)  # the picture prints at 100%
+    # Rows of exactly 20 pixels, whatever font stands in, so a picture and its page break line up.
+    ws.sheet_format.defaultRowHeight = 15
+    ws.sheet_format.customHeight = True
     row = 1
     for r in pkg.results:
         img = Image(io.BytesIO(route_picture(pkg, r)))
-        img.width, img.height = 931, 634  # 9.7 by 6.6 inches: a landscape letter page
+        img.width, img.height = 900, 612  # 9.4 by 6.4 inches: a landscape letter page inside its margins
         ws.add_image(img, f"A{row}")
-        row += 33  # rows of 20 px
-        ws.row_breaks.append(Break(id=row - 1))  # one picture a page
+        row += 32  # 640 pixels: the picture, then the page break
+        if r is not pkg.results[-1]:
+            ws.row_breaks.append(Break(id=row - 1))  # one picture a page
     ws.append([styled_cell(ws, "")])  # a sheet with only a picture still needs one row to open cleanly
 

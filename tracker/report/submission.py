@@ -61,6 +61,12 @@ class Edition:
         return self.mark("quantity", number) + (f" {unit}" if unit else "")
 
     @property
+    def short_legend(self) -> str:
+        """For the head of every printed page."""
+        return {"confidential": "BUSINESS CONFIDENTIAL. [ ]: confidential information",
+                "public": "PUBLIC VERSION. [ ]: confidential information removed"}.get(self.name, "")
+
+    @property
     def legend(self) -> str:
         if self.name == "confidential":
             return "BUSINESS CONFIDENTIAL. Confidential information is enclosed in [brackets]."

@@ -51,7 +51,7 @@ def write_workbook(pkg: Package, path: Path, layout: dict) -> dict[str, int]:
                 rows[spec["name"]] = table_sheet(wb, spec, SHEET_KINDS[kind](pkg), pending)
     left, right = header_texts(pkg)
     for ws in wb.worksheets:
-        print_header(ws, left, layout.get("title", ""), right)
+        print_header(ws, left, "", right)
     wb.save(path)
     splice(path, pending)
     return rows
@@ -62,7 +62,7 @@ def header_texts(pkg: Package) -> tuple[str, str]:
     importers = ", ".join(sorted({r.entry.importer for r in pkg.results if r.entry.importer}))
     entries = ", ".join(dict.fromkeys(r.entry.entry_number for r in pkg.results))
     left = (f"Importer: {importers}. " if importers else "") + f"Entries: {entries}"
-    legend = pkg.edition.legend if pkg.edition is not None else "Internal review: not for filing with CBP"
+    legend = pkg.edition.short_legend if pkg.edition is not None else "Internal review: not for filing with CBP"
     return left, legend
 
 

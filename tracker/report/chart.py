@@ -57,7 +57,8 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
             made[lt.facility_id][("raw material", chain.items[lt.item_id].description)] += 1
     e = r.entry
     made[entry_facility(r)][(f"US customs entry {e.entry_number}", f"HTS {e.hts}")] += 1
-    basis = r.basis.facility_id if r.basis.rule in ("process_class", "ruling") else None
+    # Where origin was conferred: the substantial process, or where a raw input with a claimed origin was made.
+    basis = r.basis.facility_id if r.basis.rule in ("process_class", "ruling", "claimed_origin") else None
 
     def role(fid: str) -> str:
         if chain.country_of(fid) == "US":
@@ -217,7 +218,8 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
              fontsize=11, weight="bold", va="top")
     used = [k for k in ROLES if any(b["role"] == k for b in boxes.values())]
     handles = [Patch(fc=ROLES[k][0], ec=ROLES[k][1], label=ROLES[k][2]) for k in used]
-    handles.append(Patch(fc="white", ec="#000000", lw=3.2, label="where the goods' origin was conferred"))
+    if any(b["basis"] for b in boxes.values()):
+        handles.append(Patch(fc="white", ec="#000000", lw=3.2, label="where the goods' origin was conferred"))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False,
                bbox_to_anchor=(0.5, (0.6 if stamped else 0.02) / height))
     return fig

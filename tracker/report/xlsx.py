@@ -130,6 +130,7 @@ def page_setup(ws, widths: list[float], landscape: bool | None = None, grid: boo
     ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.gridLines = grid
     ws.print_options.horizontalCentered = True
+    ws.page_setup.pageOrder = "overThenDown"  # a sheet wider than a page: each band of rows whole, in turn
 
 
 def _hf_text(text: str) -> str:

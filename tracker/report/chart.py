@@ -168,7 +168,7 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
         return textwrap.fill(b["title"], chars), "\n".join(textwrap.fill(t, chars) for t in lines)
 
     for size in (12.0, 11.0, 10.0, 9.0):
-        chars = max(12, int(col_in * box_w * 72 / (size * 0.55)))
+        chars = max(12, int(col_in * box_w * 72 / (size * 0.6)))
         texts = {k: wrapped(b, chars) for k, b in boxes.items()}
         if all((t.count("\n") + body.count("\n") + 2) * size * 1.25 <= box_h_pt for t, body in texts.values()):
             break

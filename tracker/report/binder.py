@@ -68,12 +68,18 @@ def _styles():
             "h3": ParagraphStyle("h3", fontName=bold, fontSize=10, leading=13, spaceBefore=6, spaceAfter=2)}
 
 
-def _text(value: Any) -> str:
+_MAX_CELL_TEXT = 2500  # a table cell cannot break across pages: longer text is cut, the workbook has it all
+
+
+def _text(value: Any, cut: bool = True) -> str:
     if value is None:
         return ""
     if hasattr(value, "isoformat"):
         return value.isoformat()
-    return escape(str(value)).replace("\n", "<br/>")
+    text = str(value)
+    if cut and len(text) > _MAX_CELL_TEXT:
+        text = text[:_MAX_CELL_TEXT] + " ... (in full in the submission workbook)"
+    return escape(text).replace("\n", "<br/>")
 
 
 def _document(story: list, landscape_page: bool, header: str) -> bytes:
@@ -102,14 +108,29 @@ def _document(story: list, landscape_page: bool, header: str) -> bytes:
 def _table(rows: list[list[Any]], widths: list[float], frame: float, styles) -> Any:
     from reportlab.platypus import LongTable, Paragraph, TableStyle
 
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
     scale = frame / sum(widths)
-    data = [[Paragraph(_text(v), styles["head"] if i == 0 else styles["cell"]) for v in row]
-            for i, row in enumerate(rows)]
+    cols = [w * scale - 7 for w in widths]  # less the cell's padding
+    font = styles["cell"].fontName
+
+    def cell(v: Any, width: float, head: bool) -> Any:
+        # A Paragraph wraps but costs a hundred times a plain string, drawn as is: only for text that
+        # does not fit its column on one line.
+        if head:
+            return Paragraph(_text(v), styles["head"])
+        text = "" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
+        if "\n" not in text and len(text) * 2.5 < width and stringWidth(text, font, 9) <= width:
+            return text
+        return Paragraph(_text(v), styles["cell"])
+
+    data = [[cell(v, w, i == 0) for v, w in zip(row, cols)] for i, row in enumerate(rows)]
     t = LongTable(data, colWidths=[w * scale for w in widths], repeatRows=1)
     t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), _BLUE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("GRID", (0, 0), (-1, -1), 0.4, "#9AA5B1"),
                            ("ROWBACKGROUNDS", (0, 1), (-1, -1), ["white", "#F2F5F8"]),
-                           ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3)]))
+                           ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+                           ("FONT", (0, 1), (-1, -1), styles["cell"].fontName, 9, 11)]))
     return t
 
 
@@ -155,7 +176,7 @@ def _narrative(pkg: Package, spec: dict | None, title: str, header: str) -> byte
             current = row["entry_number"]
             story.append(Paragraph(_text(f"Entry {current}"), styles["h2"]))
         story.append(Paragraph(_text(row["topic"]), styles["h3"]))
-        story.append(Paragraph(_text(row["text"]), styles["body"]))
+        story.append(Paragraph(_text(row["text"], cut=False), styles["body"]))
     return _document(story, False, header)
 
 
@@ -334,8 +355,9 @@ def write_binder(pkg: Package, layout: dict, path: Path) -> int:
         page = 1 + narrative.pages + index_pages
         for s in sections:
             s.first_page, page = page, page + s.pages
+        placed = {s.label: s for s in sections}
         for x in facts.exhibits:
-            s = next((s for s in sections if s.label == str(x.number)), None)
+            s = placed.get(str(x.number))
             x.first_page, x.pages = (s.first_page, s.pages) if s else (None, 0)
         index.pdf = _index(pkg, by_kind.get("exhibits"), sections, left)
         pages = len(PdfReader(io.BytesIO(index.pdf)).pages)

@@ -149,9 +149,18 @@ def _item(pkg: Package, lot_id: str) -> str:
 
 
 def _lots(pkg: Package, ed: Edition, rows: Iterable[Any]) -> str:
+    """Lots with quantities; past six, lots of one item and unit are summed (like with like) and counted."""
     chain = pkg.d.chain
-    return "; ".join(f"{ed.qty(pl.quantity, chain.unit_of(pl.lot_id))} {_item(pkg, pl.lot_id)} (lot {pl.lot_id})"
-                     for pl in rows)
+    rows = list(rows)
+    if len(rows) <= 6:
+        return "; ".join(f"{ed.qty(pl.quantity, chain.unit_of(pl.lot_id))} {_item(pkg, pl.lot_id)} (lot {pl.lot_id})"
+                         for pl in rows)
+    groups: dict[tuple[str, str | None], list] = defaultdict(list)
+    for pl in rows:
+        groups[(chain.lots[pl.lot_id].item_id, chain.unit_of(pl.lot_id))].append(pl)
+    return "; ".join(f"{ed.qty(sum((pl.quantity for pl in pls), Decimal(0)), unit)} {chain.items[item].description} "
+                     f"in {len(pls):,} lots ({', '.join(pl.lot_id for pl in pls[:3])}, ...)"
+                     for (item, unit), pls in groups.items())
 
 
 def _entry_steps(pkg: Package, ed: Edition, r: Any) -> Iterable[StepFact]:
@@ -339,7 +348,8 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
                             f"{_place(pkg, ed, lt.facility_id)} (Step {step}).")
         others = [f"{lot} ({country_name(c) or 'origin unknown'})" for lot, c in r.other_origin_inputs]
         if others:
-            made.append(f"Inputs of other origins: {', '.join(others)}.")
+            more = f" and {len(others) - 10:,} more (see the steps)" if len(others) > 10 else ""
+            made.append(f"Inputs of other origins: {', '.join(others[:10])}{more}.")
         yield {"entry_number": number, "topic": "How and where they were made", "text": " ".join(made)}
         entry_steps = [s for s in facts.steps if s.entry_number == number]
         ships = sum(1 for s in entry_steps if s.subject.startswith("shipment:"))

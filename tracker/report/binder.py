@@ -68,6 +68,7 @@ def _styles():
             "h3": ParagraphStyle("h3", fontName=bold, fontSize=10, leading=13, spaceBefore=6, spaceAfter=2)}
 
 
+_SLICE = 60  # rows per table: about a page
 _MAX_CELL_TEXT = 2500  # a table cell cannot break across pages: longer text is cut, the workbook has it all
 
 
@@ -151,9 +152,10 @@ def _sheet_section(pkg: Package, spec: dict, title: str, header: str, intro: str
     if len(rows) == 1:
         story.append(Paragraph("None on record.", styles["body"]))
     else:
-        # A table of thousands of rows is laid out in slices: the same pages, far faster.
-        for i in range(1, len(rows), 400):
-            story.append(_table([rows[0]] + rows[i:i + 400], widths, frame, styles))
+        # A table of thousands of rows is laid out in slices: the same pages, far faster (reportlab
+        # splits a long table page by page, re-measuring what is left each time).
+        for i in range(1, len(rows), _SLICE):
+            story.append(_table([rows[0]] + rows[i:i + _SLICE], widths, frame, styles))
     return _document(story, wide, header)
 
 
@@ -200,7 +202,8 @@ def _index(pkg: Package, spec: dict | None, sections: list[Section], header: str
         widths = [c.get("width", 14) for c in spec["columns"]]
         rows = [[c["header"] for c in spec["columns"]]]
         rows += [[r.get(c["key"]) for c in spec["columns"]] for r in SHEET_KINDS["exhibits"](pkg)]
-        story.append(_table(rows, widths, frame, styles))
+        for i in range(1, len(rows), _SLICE):  # splitting one long table over pages is quadratic
+            story.append(_table([rows[0]] + rows[i:i + _SLICE], widths, frame, styles))
     return _document(story, True, header)
 
 

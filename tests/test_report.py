@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import zipfile
 from datetime import datetime
 
@@ -153,8 +154,11 @@ def test_hostile_supplier_text_stays_text(workbook):
     with zipfile.ZipFile(workbook) as z:
         for name in z.namelist():
             if name.startswith("xl/worksheets/sheet"):
-                assert b"<f>" not in z.read(name), name
-                assert b"evil.example" not in z.read(name).split(b"<hyperlinks>")[-1] or True
+                xml = z.read(name)
+                assert b"<f>" not in xml, name
+                # The only links are the Index's to its own sheets: none to a supplier's address.
+                for link in re.findall(rb"<hyperlink [^>]*>", xml):
+                    assert b"location=" in link and b"r:id" not in link and b"evil" not in link, link
         rels = [z.read(n) for n in z.namelist() if n.endswith(".rels")]
         assert not any(b"evil.example" in r for r in rels)  # no link to a supplier's address
 
@@ -180,7 +184,31 @@ def test_sheets_are_printable_and_filterable(workbook):
         ws = wb[name]
         assert ws.freeze_panes == "A2"
         assert ws.auto_filter.ref.startswith("A1:")
-        assert ws.page_setup.orientation == "landscape" and ws.page_setup.fitToWidth == 1
+        assert ws.print_title_rows == "$1:$1"  # the header row repeats on every printed page
+    for ws in wb:
+        assert_printable(ws)
+
+
+def assert_printable(ws) -> None:
+    """US letter, a header (importer, entries, legend) and a footer (page N of M) at 9 pt that do
+    not shrink with the page, and no text printed under 9 pt: font size times the print scale."""
+    hf = ws.HeaderFooter
+    assert ws.page_setup.paperSize == 1
+    assert "Entries:" in hf.oddHeader.left.text and hf.oddHeader.right.text, ws.title
+    assert hf.oddFooter.center.text == "Page &P of &N"
+    assert hf.scaleWithDoc is False
+    assert all(p.size is None or p.size >= 9 for p in (hf.oddHeader.left, hf.oddHeader.center,
+                                                        hf.oddHeader.right, hf.oddFooter.center))
+    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # a fitted page would shrink text below 9 pt
+    scale = (ws.page_setup.scale or 100) / 100
+    for row in ws.iter_rows():
+        for c in row:
+            if c.value is not None:
+                assert (c.font.sz or 11) * scale >= 9, (ws.title, c.coordinate, c.font.sz, scale)
+    widths = sum(7 * (ws.column_dimensions[k].width or 13) + 5 for k in ws.column_dimensions)
+    printable = 10 * 96 if ws.page_setup.orientation == "landscape" else 7.5 * 96
+    if widths * scale <= printable * 0.9 and not ws._images:  # a picture page is landscape like its picture
+        assert ws.page_setup.orientation == "portrait" or widths > 7.5 * 96, ws.title  # portrait when it fits
 
 
 def test_the_evidence_package(cli, workbook, tmp_path):
@@ -196,10 +224,66 @@ def test_the_evidence_package(cli, workbook, tmp_path):
         assert manifest["entries"][0]["computed_origin"] == "CN"
 
 
-def test_a_short_layout_by_name(cli, workbook, tmp_path):
-    out = tmp_path / "cf28.xlsx"
-    cli("report", "--entry", "E-1", "-o", out, "--layout", "cf28")
-    assert load_workbook(out).sheetnames == ["Index", "Origin", "Production steps", "Map", "Documents", "Flags"]
+def test_the_package_holds_the_workbook_written(cli, workbook, tmp_path):
+    """One build: the workbook in the zip is the file written with -o, and the manifest hashes it."""
+    out, zip_path = tmp_path / "both.xlsx", tmp_path / "both.zip"
+    cli("report", "--entry", "E-1", "-o", out, "--package", zip_path)
+    with zipfile.ZipFile(zip_path) as z:
+        inside = z.read("evidence.xlsx")
+        manifest = json.loads(z.read("manifest.json"))
+    assert inside == out.read_bytes()
+    listed = {f["path"]: f["sha256"] for f in manifest["files"]}
+    assert listed["evidence.xlsx"] == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def test_the_determination_runs_once(cli, workbook, tmp_path, monkeypatch):
+    import tracker.report.build as build
+
+    calls = []
+    real = build.determine
+    monkeypatch.setattr(build, "determine", lambda *a, **k: calls.append(1) or real(*a, **k))
+    cli("report", "--entry", "E-1", "-o", tmp_path / "a.xlsx", "--package", tmp_path / "a.zip")
+    assert len(calls) == 1
+
+
+def test_documents_whose_names_collide_both_reach_the_package(cli, tmp_path):
+    """`D 1` and `D_1` make the same safe file name: both files are kept, and the sums check."""
+    data = chain(tmp_path)
+    (tmp_path / "one.pdf").write_bytes(b"%PDF first")
+    (tmp_path / "two.pdf").write_bytes(b"%PDF second")
+    data["Documents"] += [{**doc("D 1", "other", "entry", "E-1", "2024-02-01"), "file": "one.pdf"},
+                          {**doc("D_1", "other", "entry", "E-1", "2024-02-01"), "file": "one.pdf"},
+                          {**doc("d_1", "other", "entry", "E-1", "2024-02-01"), "file": "two.pdf"}]
+    cli("import", write_book(tmp_path / "chain.xlsx", data))
+    zip_path = tmp_path / "p.zip"
+    cli("report", "--entry", "E-1", "--package", zip_path)
+    with zipfile.ZipFile(zip_path) as z:
+        names = z.namelist()
+        assert len(names) == len(set(n.casefold() for n in names))
+        manifest = json.loads(z.read("manifest.json"))
+        by_doc = {f.get("document_id"): f["path"] for f in manifest["files"]}
+        assert {"D 1", "D_1", "d_1"} <= set(by_doc)
+        assert z.read(by_doc["d_1"]) == b"%PDF second" and z.read(by_doc["D 1"]) == b"%PDF first"
+        for line in z.read("SHA256SUMS").decode().splitlines():
+            sha, name = line.split("  ")
+            assert hashlib.sha256(z.read(name)).hexdigest() == sha, name
+
+
+def test_cf28_is_the_submission_for_cbp(cli, workbook, tmp_path):
+    """The CF-28 answer goes to CBP: it is the submission (facts and exhibits), never the internal review.
+    Hostile supplier text and a held file that is not really a PDF still make a sound binder."""
+    out, pdf = tmp_path / "cf28.xlsx", tmp_path / "cf28.pdf"
+    cli("report", "--entry", "E-1", "--for", "cbp", "--layout", "cf28", "-o", out, "--pdf", pdf)
+    wb = load_workbook(out)
+    assert wb.sheetnames == ["Summary", "Exhibits", "Steps", "Supply chain", "Mass balance", "Facilities",
+                             "Certificates"]
+    texts = [c for ws in wb for r in ws.iter_rows() for c in r if isinstance(c.value, str)]
+    for c in texts:
+        if c.value.startswith(("=", "+", "-", "@")):
+            assert c.data_type == "s" and c.quotePrefix
+    from pypdf import PdfReader
+
+    assert "not a PDF or an image" in "".join(p.extract_text() for p in PdfReader(pdf).pages)
 
 
 def test_a_layout_of_ones_own(cli, workbook, tmp_path):
@@ -213,6 +297,20 @@ def test_a_layout_of_ones_own(cli, workbook, tmp_path):
     layout.write_text('[[sheet]]\nkind = "gossip"\nname = "x"\n')
     assert "unknown sheet kind 'gossip'" in cli("report", "--entry", "E-1", "-o", out, "--layout", layout,
                                                 code=1).stderr
+
+
+def test_a_layout_with_a_typo_or_no_columns_is_refused(cli, workbook, tmp_path):
+    layout = tmp_path / "typo.toml"
+    layout.write_text('[[sheet]]\nkind = "flags"\nname = "To answer"\n'
+                      'columns = [{ key = "code", header = "Code" }, { key = "anwser", header = "Answer" }]\n')
+    out = tmp_path / "typo.xlsx"
+    err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
+    assert "typo.toml" in err and "sheet To answer" in err and "'anwser'" in err and "'answer'" in err
+    assert not out.exists()
+    layout.write_text('[[sheet]]\nkind = "route"\nname = "Steps"\n')
+    err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
+    assert "typo.toml" in err and "sheet Steps" in err and "needs columns" in err
+    assert "internal error" not in err
 
 
 def test_report_errors(cli, workbook, tmp_path):
@@ -233,3 +331,15 @@ def test_demo_runs_end_to_end(cli, tmp_path):
                         "231-4480115-7": "MX", "231-4480342-0": "PK"}  # the motor: MX for marking, CN for 301
     regimes = rows(wb["Origin by regime"])
     assert ("231-4480115-7", "MOT-24-0415", "Section 301", "origin", "CN") in {tuple(r[:5]) for r in regimes}
+
+
+def test_the_blank_template_prints_each_sheet_one_page_wide(cli, tmp_path):
+    out = tmp_path / "t.xlsx"
+    cli("template", "-o", out)
+    wb = load_workbook(out)
+    for ws in wb:
+        if ws.sheet_state == "visible":
+            assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1, ws.title
+            assert ws.page_setup.fitToHeight == 0 and ws.page_setup.orientation == "landscape", ws.title
+            if ws.title != "Instructions":
+                assert ws.print_title_rows == "$1:$1"

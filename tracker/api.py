@@ -35,6 +35,7 @@ from .findings import TrackerError
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint
+    from .report import Package
     from .measures import Measure
     from .audit import VerifyResult
     from .determination import EntryResult
@@ -224,24 +225,33 @@ class Tracker:
 
         layout: a name (`default`, `cf28`, or one in the reports folder) or a .toml path.
         """
-        from .report import write_package, write_report
+        from .report import write_evidence
         from .resources import layout_path
 
         if workbook is None and package is None:
             raise ValueError("report needs a workbook path, a package path, or both")
         spec = str(layout_path(layout, self.reports))
-        paths, lines = [], 0
         with read_tx(self.engine) as conn:
-            if workbook is not None:
-                lines = len(write_report(conn, entries, workbook, layout=spec, store=self.evidence,
-                                         db_label=self.url).results)
-                paths.append(Path(workbook))
-            if package is not None:
-                manifest = write_package(conn, entries, package, layout=spec, store=self.evidence,
-                                         db_label=self.url)
-                lines = len(manifest["entries"])
-                paths.append(Path(package))
-        return Written(paths, lines)
+            # one determination; the zip holds the very workbook written, hashed in its manifest
+            pkg, _ = write_evidence(conn, entries, output=workbook, package=package, layout=spec,
+                                    store=self.evidence, db_label=self.url)
+        paths = [Path(p) for p in (workbook, package) if p is not None]
+        return Written(paths, len(pkg.results))
+
+    @_in_schemas
+    def submission(self, entries: list[str], workbook: str | os.PathLike, *, pdf: str | os.PathLike | None = None,
+                   edition: str = "confidential", layout: str | os.PathLike | None = None) -> "Package":
+        """Write the submission for CBP for `entries`: facts and numbered exhibits only, never flags
+        or internal advice; with `pdf`, the binder of every page stamped with its exhibit and Bates
+        number. `edition` is `confidential` (marked, confidential values bracketed) or `public`
+        (confidential values redacted). Refused when the audit trail fails verification."""
+        from .report import write_submission
+        from .resources import layout_path
+
+        spec = str(layout_path(layout or "cf28", self.reports))
+        with read_tx(self.engine) as conn:
+            return write_submission(conn, entries, workbook, pdf=pdf, edition=edition, layout=spec,
+                                    store=self.evidence)
 
     def package(self, entries: list[str], path: str | os.PathLike, *,
                 layout: str | os.PathLike | None = None) -> Written:

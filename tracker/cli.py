@@ -528,14 +528,45 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
                help="Also write the evidence package: workbook, held document files and a SHA-256 manifest.")] = None,
            layout: Annotated[Optional[str], typer.Option(
                help="Layout: a name (default, cf28, or one in $TRACKER_REPORTS) or a .toml path.")] = None,
+           for_: Annotated[Optional[str], typer.Option(
+               "--for", metavar="cbp",
+               help="cbp: the submission for CBP (facts and numbered exhibits, never flags or advice) "
+                    "instead of the internal review.")] = None,
+           pdf: Annotated[Optional[Path], typer.Option(
+               "--pdf", metavar="FILE.pdf",
+               help="With --for cbp: also write the PDF binder, every page stamped with its exhibit and "
+                    "Bates number.")] = None,
+           edition: Annotated[Optional[str], typer.Option(
+               metavar="confidential|public",
+               help="With --for cbp: confidential (every page marked, confidential values in brackets; "
+                    "the default) or public (confidential values redacted).")] = None,
            db: DbOpt = None) -> None:
-    """Write the evidence workbook for one entry (or several --entry) to hand to CBP."""
+    """Write the evidence workbook for one entry (or several --entry): the internal review, or with
+    --for cbp the submission for CBP."""
+    if for_ is not None and for_ != "cbp":
+        raise typer.BadParameter(f"--for takes cbp, not {for_!r}")
+    if for_ is None and (pdf is not None or edition is not None):
+        raise typer.BadParameter("--pdf and --edition go with --for cbp")
+    if for_ is not None and package is not None:
+        raise typer.BadParameter("--package writes the internal review's package; the submission's documents "
+                                 "go in its --pdf binder")
+    if edition is not None and edition not in ("confidential", "public"):
+        raise typer.BadParameter(f"--edition is confidential or public, not {edition!r}")
     if output is None and package is None:
         raise typer.BadParameter("give -o FILE.xlsx, --package FILE.zip, or both")
     if output is not None and output.suffix.lower() != ".xlsx":
         raise typer.BadParameter(f"{output} must end in .xlsx")
+    if pdf is not None and pdf.suffix.lower() != ".pdf":
+        raise typer.BadParameter(f"{pdf} must end in .pdf")
     with user_errors():
         t = _tracker(db)
+        if for_ == "cbp":
+            pkg = t.submission(entry, output, pdf=pdf, edition=edition or "confidential", layout=layout)
+            typer.echo(f"Wrote the submission for CBP ({pkg.edition.name} edition) for {len(pkg.results)} "
+                       f"entry line(s) to {output}")
+            if pdf is not None:
+                typer.echo(f"Wrote the binder to {pdf}")
+            return
         _warn_unverified(t)
         written = t.report(entry, output, package=package, layout=layout)
     if output is not None:

@@ -88,6 +88,13 @@ def template_workbook(sheets: Iterable[str] | None = None) -> Workbook:
                 ws.add_data_validation(dv)
         ws.freeze_panes = "A2"
         ws.auto_filter.ref = f"A1:{get_column_letter(len(spec.columns))}1"
+        # Printed, each sheet is one page wide (landscape, letter) with its header row on every page.
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_LETTER
+        ws.page_setup.fitToWidth = 1
+        ws.page_setup.fitToHeight = 0
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.print_title_rows = "1:1"
     _write_instructions(intro, specs)
     return wb
 

@@ -14,16 +14,20 @@ A module per idea:
 - `rows`: the row builders, and `kinds`: the registry of sheet kinds;
 - `xlsx`: styled cells, print setup and the fast sheet-XML streamer;
 - `index`: the Index sheet and card sheets; `chart`: the route picture;
-- `workbook`: a whole workbook; `package`: the zip with files and manifest.
+- `workbook`: a whole workbook; `package`: the zip with files and manifest;
+- `submission`: the facts and exhibits of the submission for CBP, `binder`: its PDF,
+  `cbp`: writing both.
 """
 
 from .build import Package, build_package
+from .cbp import write_submission
 from .chart import route_picture
 from .kinds import SHEET_KINDS
 from .layouts import LAYOUTS_DIR, load_layout
-from .package import write_package
+from .package import write_evidence, write_package
 from .workbook import write_report
 from .xlsx import neutralize
 
 __all__ = ["write_report", "write_package", "load_layout", "Package", "build_package", "LAYOUTS_DIR",
-           "neutralize", "route_picture", "SHEET_KINDS"]
+           "neutralize", "route_picture", "SHEET_KINDS", "write_evidence",
+           "write_submission"]

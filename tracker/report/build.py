@@ -30,6 +30,9 @@ class Package:
     batches: list[Any] = field(default_factory=list)
     requests: list[dict] = field(default_factory=list)  # requests to suppliers about these entries
     made_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc).replace(microsecond=0))
+    edition: Any = None  # the submission's Edition (submission.py); None for the internal review
+    bates_prefix: str = ""
+    cache: dict[str, Any] = field(default_factory=dict)  # what several sheets share, computed once
 
 
 def build_package(conn: Connection, entries: list[str], store: Path | None, db_label: str = "") -> Package:

@@ -18,9 +18,9 @@ from .xlsx import HEADER_FILL, HEADER_FONT, SEVERITY_FILL, TOP, styled_cell, fit
 def card_sheet(wb: Workbook, spec: dict, rows: Iterable[dict]) -> int:
     """One block per record, a field per line: for long texts a reader takes in one entry at a time."""
     ws = wb.create_sheet(spec["name"])
-    page_setup(ws, [34, 110], landscape=False)
+    page_setup(ws, [34, 110])
     n = line = 0
-    bold = Font(bold=True)
+    bold = Font(name="Calibri", bold=True)
     for row in rows:
         n += 1
         first, *rest = spec["columns"]
@@ -41,12 +41,12 @@ def card_sheet(wb: Workbook, spec: dict, rows: Iterable[dict]) -> int:
 def index_sheet(wb: Workbook, pkg: Package, layout: dict) -> None:
     ws = wb.create_sheet(next(s["name"] for s in layout["sheet"] if s["kind"] == "index"))
     page_setup(ws, [26, 18, 34, 13, 12, 10, 10, 8, 8, 8, 8], landscape=True)
-    bold = Font(bold=True)
+    bold = Font(name="Calibri", bold=True)
     importers = sorted({r.entry.importer for r in pkg.results if r.entry.importer})
     seq, chain_head = pkg.audit_head
     counts = {s: sum(1 for r in pkg.results for f in r.flags if f.severity == s)
               for s in ("high", "medium", "low", "info")}
-    ws.append([styled_cell(ws, layout.get("title", "Evidence of country of origin"), font=Font(bold=True, size=16))])
+    ws.append([styled_cell(ws, layout.get("title", "Evidence of country of origin"), font=Font(name="Calibri", bold=True, size=16))])
     for label, value in (("Importer", ", ".join(importers) or "(not stated)"),
                          ("Entries", ", ".join(dict.fromkeys(r.entry.entry_number for r in pkg.results))),
                          ("Flags", ", ".join(f"{n} {s}" for s, n in counts.items())),
@@ -66,7 +66,7 @@ def index_sheet(wb: Workbook, pkg: Package, layout: dict) -> None:
         ws.append([styled_cell(ws, e.entry_number), styled_cell(ws, e.lot_id),
                    styled_cell(ws, chain.items[chain.lots[e.lot_id].item_id].description), styled_cell(ws, e.hts),
                    styled_cell(ws, e.entry_date), styled_cell(ws, e.declared_origin),
-                   styled_cell(ws, r.computed_origin or "unknown", font=Font(bold=True, color="C00000" if mismatch else "000000")),
+                   styled_cell(ws, r.computed_origin or "unknown", font=Font(name="Calibri", bold=True, color="C00000" if mismatch else "000000")),
                    *[styled_cell(ws, n[s], fill=SEVERITY_FILL[s]) if n[s] else styled_cell(ws, 0) for s in n]])
     ws.append([])
     ws.append([styled_cell(ws, "Sheet", font=HEADER_FONT, fill=HEADER_FILL),
@@ -76,7 +76,7 @@ def index_sheet(wb: Workbook, pkg: Package, layout: dict) -> None:
         if spec["kind"] == "index":
             continue
         row += 1
-        link = styled_cell(ws, spec["name"], font=Font(color="0563C1", underline="single"))
+        link = styled_cell(ws, spec["name"], font=Font(name="Calibri", color="0563C1", underline="single"))
         link._hyperlink = Hyperlink(ref=f"A{row}", location=f"{quote_sheetname(spec['name'])}!A1",
                                     display=spec["name"])
         ws.append([link, styled_cell(ws, spec.get("description", ""))])

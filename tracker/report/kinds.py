@@ -1,8 +1,9 @@
 """The registry of sheet kinds: a layout sheet's `kind` -> the function giving its rows.
 
 To add a sheet kind: write a row builder `def my_rows(pkg: Package) -> Iterable[dict]`
-(keys are the column keys a layout may name), add one line here, and give a
-layout a `[[sheet]]` with `kind = "my_kind"` and its `columns`. Kinds mapped to
+under `@sheet_rows("key", ...)` (rows.py), naming the column keys a layout may
+use; add one line here; and give a layout a `[[sheet]]` with `kind = "my_kind"`
+and its `columns`. Kinds mapped to
 None are drawn by their own writer (the Index, the route map).
 """
 
@@ -16,8 +17,9 @@ from .build import Package
 from .rows import (audit_rows, determination_rows, document_rows, facility_rows, flag_rows, mass_balance_rows,
                    measure_rows, route_rows, source_rows)
 from .section_232 import section_232_rows
+from .submission import certificate_rows, exhibit_rows, party_rows, step_rows, summary_rows, yield_rows
 
-__all__ = ["SHEET_KINDS"]
+__all__ = ["SHEET_KINDS", "SUBMISSION_KINDS"]
 
 SHEET_KINDS: dict[str, Callable[[Package], Iterable[dict]] | None] = {
     "index": None, "route_map": None,
@@ -27,4 +29,11 @@ SHEET_KINDS: dict[str, Callable[[Package], Iterable[dict]] | None] = {
     "regimes": regime_rows,
     "due_diligence": due_diligence_rows,
     "section_232": section_232_rows,
+    # the submission for CBP (submission.py): facts and exhibits only
+    "summary": summary_rows, "exhibits": exhibit_rows, "steps": step_rows, "yields": yield_rows,
+    "parties": party_rows, "certificates": certificate_rows,
 }
+
+# Kinds a submission for CBP may hold: facts and the evidence behind them. The internal
+# review's kinds carry flags, advice, the audit trail and the database's name.
+SUBMISSION_KINDS = frozenset({"summary", "exhibits", "steps", "route_map", "yields", "parties", "certificates"})

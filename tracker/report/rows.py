@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from decimal import Decimal
-from typing import Iterable
+from typing import Callable, Iterable
 
 import orjson
 
@@ -16,6 +16,17 @@ from ..origin import process_class
 from ..schemas import flag_info
 from ..values import country_name
 from .build import Package
+
+RowBuilder = Callable[[Package], Iterable[dict]]
+
+
+def sheet_rows(*keys: str) -> Callable[[RowBuilder], RowBuilder]:
+    """Declare the column keys a row builder gives, so a layout naming another key is refused
+    (a typo would otherwise print an empty column)."""
+    def mark(fn: RowBuilder) -> RowBuilder:
+        fn.keys = keys  # type: ignore[attr-defined]
+        return fn
+    return mark
 
 
 def _qty(q: Decimal | None, unit: str | None = "") -> str:
@@ -52,6 +63,8 @@ def _later_steps(pkg: Package, r: EntryResult) -> str:
     return "; ".join(reversed(out))
 
 
+@sheet_rows("entry_number", "lot_id", "item", "hts", "entry_date", "declared_origin", "computed_origin",
+            "legal_basis", "origin_basis", "later_steps", "other_origin_inputs", "route")
 def determination_rows(pkg: Package) -> Iterable[dict]:
     chain = pkg.d.chain
     for r in pkg.results:
@@ -84,6 +97,8 @@ def _story_order(chain, up) -> list[str]:
     return [n[4:] for n in order if n.startswith("lot:")]
 
 
+@sheet_rows("entry_number", "step", "date", "facility_id", "facility_name", "country", "event", "lots_in",
+            "lots_out", "documents", "main_line")
 def route_rows(pkg: Package) -> Iterable[dict]:
     chain = pkg.d.chain
     for r in pkg.results:
@@ -147,6 +162,8 @@ def route_rows(pkg: Package) -> Iterable[dict]:
                   documents=_docs_text(chain, "entry", e.entry_number), main_line="yes")
 
 
+@sheet_rows("facility_id", "name", "country", "facility_type", "address", "operator", "ownership",
+            "established_on", "annual_capacity", "capacity_unit", "output", "status")
 def facility_rows(pkg: Package) -> Iterable[dict]:
     chain = pkg.d.chain
     facilities = sorted({f for r in pkg.results for f in r.context.upstream.facilities})
@@ -178,6 +195,7 @@ def facility_rows(pkg: Package) -> Iterable[dict]:
                f.annual_capacity is not None else "", "status": status}
 
 
+@sheet_rows("entry_number", "subject", "facility_id", "unit", "quantity_in", "quantity_out", "detail", "status")
 def mass_balance_rows(pkg: Package) -> Iterable[dict]:
     chain = pkg.d.chain
     entered = entered_at(chain)
@@ -199,6 +217,8 @@ def mass_balance_rows(pkg: Package) -> Iterable[dict]:
                        "status": "EXCEEDS" if out > arrived else "ok"}
 
 
+@sheet_rows("entry_number", "status", "document_id", "doc_type", "reference_no", "issuer", "issued_on",
+            "covers", "stated_origin", "file", "sha256")
 def document_rows(pkg: Package) -> Iterable[dict]:
     store = pkg.d.evidence_store
     for r in pkg.results:
@@ -216,6 +236,7 @@ def document_rows(pkg: Package) -> Iterable[dict]:
                 yield {"entry_number": number, "status": "MISSING", "doc_type": t, "covers": f"{kind} {ident}"}
 
 
+@sheet_rows("entry_number", "severity", "code", "message", "subjects", "meaning", "answer")
 def flag_rows(pkg: Package) -> Iterable[dict]:
     info = flag_info()
     for r in pkg.results:
@@ -225,6 +246,8 @@ def flag_rows(pkg: Package) -> Iterable[dict]:
                    "meaning": info[f.code]["meaning"], "answer": info[f.code]["answer"]}
 
 
+@sheet_rows("entry_number", "measure_id", "kind", "country", "hts_prefix", "effective_on", "applies",
+            "description", "federal_register", "note")
 def measure_rows(pkg: Package) -> Iterable[dict]:
     for r in pkg.results:
         for m in r.context.measures:
@@ -236,6 +259,7 @@ def measure_rows(pkg: Package) -> Iterable[dict]:
                    "note": m.note or "Confirm scope against the order's written description."}
 
 
+@sheet_rows("seq", "at", "actor", "action", "table", "key", "changes", "prev_hash", "hash")
 def audit_rows(pkg: Package) -> Iterable[dict]:
     for rec in pkg.records:
         key = orjson.loads(rec.record_key)
@@ -244,6 +268,7 @@ def audit_rows(pkg: Package) -> Iterable[dict]:
                "hash": rec.hash}
 
 
+@sheet_rows("batch_id", "file_name", "file_sha256", "imported_at", "actor", "records")
 def source_rows(pkg: Package) -> Iterable[dict]:
     count: dict[int, int] = defaultdict(int)
     for rec in pkg.records:

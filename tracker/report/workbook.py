@@ -15,7 +15,7 @@ from .chart import route_map_sheet
 from .index import card_sheet, index_sheet
 from .kinds import SHEET_KINDS
 from .layouts import load_layout
-from .xlsx import table_sheet, splice
+from .xlsx import print_header, splice, table_sheet
 
 
 def atomic_write(path: Path, write: Callable[[Path], None]) -> None:
@@ -49,9 +49,21 @@ def write_workbook(pkg: Package, path: Path, layout: dict) -> dict[str, int]:
                 rows[spec["name"]] = card_sheet(wb, spec, SHEET_KINDS[kind](pkg))
             else:
                 rows[spec["name"]] = table_sheet(wb, spec, SHEET_KINDS[kind](pkg), pending)
+    left, right = header_texts(pkg)
+    for ws in wb.worksheets:
+        print_header(ws, left, "", right)
     wb.save(path)
     splice(path, pending)
     return rows
+
+
+def header_texts(pkg: Package) -> tuple[str, str]:
+    """(whose goods and which entries, the legend) for the head of every printed page."""
+    importers = ", ".join(sorted({r.entry.importer for r in pkg.results if r.entry.importer}))
+    entries = ", ".join(dict.fromkeys(r.entry.entry_number for r in pkg.results))
+    left = (f"Importer: {importers}. " if importers else "") + f"Entries: {entries}"
+    legend = pkg.edition.short_legend if pkg.edition is not None else "Internal review: not for filing with CBP"
+    return left, legend
 
 
 def write_report(conn: Connection, entries: list[str], path: str | os.PathLike, *, layout: str | None = None,

@@ -29,9 +29,10 @@ from ..canonical import decimal_text
 
 _HOSTILE = ("=", "+", "-", "@", "\t", "\r")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
-HEADER_FONT = Font(bold=True, color="FFFFFF")
+HEADER_FONT = Font(name="Calibri", bold=True, color="FFFFFF")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 TOP = Alignment(vertical="top")
+_DATE_ALIGN = Alignment(wrap_text=True, vertical="top", horizontal="center")
 SEVERITY_FILL = {"high": PatternFill("solid", fgColor="F8CBAD"), "medium": PatternFill("solid", fgColor="FFE699"),
                   "low": PatternFill("solid", fgColor="DDEBF7"), "info": PatternFill("solid", fgColor="EDEDED")}
 _MISSING_FILL = PatternFill("solid", fgColor="F8CBAD")
@@ -87,7 +88,8 @@ def _lines(value: Any, width: float) -> int:
     """Lines a wrapped cell needs at a column width (in characters)."""
     if not isinstance(value, str) or len(value) < width - 2 and "\n" not in value:
         return 1
-    per_line = max(int(width) - 2, 1)  # a width unit holds about one character of 11pt text
+    # A width unit holds about one character of 11 pt Calibri; fewer where a wider font stands in.
+    per_line = max(int((width - 2) * 0.85), 1)
     return sum(max(1, -(-len(part) // per_line)) for part in value.split("\n"))
 
 
@@ -97,15 +99,59 @@ def fit_height(ws, row: int, values: list, widths: list[float]) -> None:
         ws.row_dimensions[row].height = min(409, 15 * lines)  # 409 points: Excel's tallest row
 
 
-def page_setup(ws, widths: list[float], landscape: bool = True, grid: bool = True) -> None:
+# Letter paper with half-inch side margins prints 7.5 inches across in portrait, 10 in landscape, at
+# 96 pixels an inch. A column of width w takes 7w + 5 pixels in Excel (Calibri 11) but 9w + 5 where
+# Calibri is missing and LibreOffice falls back to DejaVu Sans: plan for the wider, so a sheet fits
+# its page wherever it is printed. Text is 11 pt, so a scale of 82% or more keeps it at 9 pt or larger.
+_PRINTABLE_PX = {"portrait": 7.5 * 96, "landscape": 10 * 96}
+MIN_SCALE = 82
+BODY_PT = 11
+
+
+def _columns_px(widths: list[float]) -> float:
+    return sum(9 * w + 5 for w in widths)
+
+
+def page_setup(ws, widths: list[float], landscape: bool | None = None, grid: bool = True) -> None:
+    """Column widths and print setup: US letter, portrait when the columns fit across it, else
+    landscape, scaled down no further than keeps text at 9 pt (wider sheets print across pages)."""
     for i, w in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(i)].width = w
-    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    px = _columns_px(widths) * 1.03  # LibreOffice and Excel measure a little differently
+    if landscape is None:
+        landscape = px > _PRINTABLE_PX["portrait"]
+    orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.orientation = orientation
     ws.page_setup.paperSize = Worksheet.PAPERSIZE_LETTER  # CBP reads US letter
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.scale = max(MIN_SCALE, min(100, int(100 * _PRINTABLE_PX[orientation] / px)))
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top = ws.page_margins.bottom = 0.8
+    ws.page_margins.header = ws.page_margins.footer = 0.3
     ws.print_options.gridLines = grid
+    ws.print_options.horizontalCentered = True
+    ws.page_setup.pageOrder = "overThenDown"  # a sheet wider than a page: each band of rows whole, in turn
+
+
+def _hf_text(text: str) -> str:
+    return text.replace("&", "&&")
+
+
+def print_header(ws, left: str, centre: str, right: str) -> None:
+    """Every printed page says whose goods and which entries (left), what it is (centre) and the
+    legend (right); the footer numbers the pages. Excel caps a header at 255 characters."""
+    hf = ws.HeaderFooter
+    hf.scaleWithDoc = False  # the header and footer keep their 9 pt on a page printed at 82%
+    budget = 240 - len(centre) - len(right)
+    left = left if len(left) <= budget else left[:max(budget - 1, 0)] + "…"
+    for part, text in ((hf.oddHeader.left, left), (hf.oddHeader.center, centre), (hf.oddHeader.right, right)):
+        if text:
+            part.text = _hf_text(text)
+            part.size = 9
+    hf.oddFooter.center.text = "Page &P of &N"
+    hf.oddFooter.center.size = 9
+    hf.oddFooter.right.text = _hf_text(ws.title)
+    hf.oddFooter.right.size = 9
 
 
 _EPOCH = date(1899, 12, 30)
@@ -147,9 +193,11 @@ class SheetRows:
         sid = self._ids.get(key)
         if sid is None:
             extra = {"quoted": {"quotePrefix": True}, "int": {"number_format": "#,##0"},
-                     "decimal": {"number_format": "#,##0.######"}, "date": {"number_format": "yyyy-mm-dd"},
-                     "datetime": {"number_format": "yyyy-mm-dd hh:mm"}}.get(kind, {})
-            sid = self._ids[key] = self.wb._cell_styles.add(_style_array(self.ws, **base, **extra))
+                     "decimal": {"number_format": "#,##0.######"},
+                     # Dates centred: right-aligned against a wrapped text column they run into it.
+                     "date": {"number_format": "yyyy-mm-dd", "alignment": _DATE_ALIGN},
+                     "datetime": {"number_format": "yyyy-mm-dd hh:mm", "alignment": _DATE_ALIGN}}.get(kind, {})
+            sid = self._ids[key] = self.wb._cell_styles.add(_style_array(self.ws, **{**base, **extra}))
         return sid
 
     def _kinds(self, style: dict) -> dict[str, int]:

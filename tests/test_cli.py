@@ -126,5 +126,5 @@ def test_report_layouts_of_ones_own_by_name(cli, monkeypatch, tmp_path):
     monkeypatch.setenv("TRACKER_REPORTS", str(mine))
     cli("report", "--entry", "E-1", "-o", tmp_path / "x.xlsx", "--layout", "answers")
     assert load_workbook(tmp_path / "x.xlsx").sheetnames == ["To answer"]
-    cli("report", "--entry", "E-1", "-o", tmp_path / "y.xlsx", "--layout", "cf28")  # the bundled ones still
+    cli("report", "--entry", "E-1", "-o", tmp_path / "y.xlsx", "--layout", "default")  # the bundled ones still
     assert len(load_workbook(tmp_path / "y.xlsx").sheetnames) > 1

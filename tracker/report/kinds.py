@@ -15,11 +15,20 @@ from ..regimes.evidence import regime_rows
 from ..requests.due_diligence import due_diligence_rows
 from .build import Package
 from .rows import (audit_rows, determination_rows, document_rows, facility_rows, flag_rows, mass_balance_rows,
-                   measure_rows, route_rows, source_rows)
+                   measure_rows, route_rows, sheet_rows, source_rows)
 from .section_232 import section_232_rows
 from .submission import certificate_rows, exhibit_rows, party_rows, step_rows, summary_rows, yield_rows
 
 __all__ = ["SHEET_KINDS", "SUBMISSION_KINDS"]
+
+# Row builders that live with their own area (regimes, requests, metal) name their keys here,
+# where the report meets them, so those areas need not import the report.
+sheet_rows("entry_number", "lot_id", "regime", "line", "origin", "status", "rule", "basis", "detail",
+           "input_lot", "hts_in", "hts_out", "shifted", "document_id", "element")(regime_rows)
+sheet_rows("request", "supplier", "entries", "item", "asked", "asked_by", "sent_on", "due_on", "status",
+           "answered_on", "answered_by", "request_file")(due_diligence_rows)
+sheet_rows("entry_number", "lot_id", "hts", "entry_date", "measures", "attribute", "traced", "declared", "agrees",
+           "stated_by", "certificates")(section_232_rows)
 
 SHEET_KINDS: dict[str, Callable[[Package], Iterable[dict]] | None] = {
     "index": None, "route_map": None,

@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, NamedTuple
 from sqlalchemy import Engine
 
 from . import schemas
-from .db import ensure_schema, evidence_beside, make_engine, read_tx, resolve_url, safe_url, with_evidence
+from .db import ensure_schema, evidence_beside, make_engine, read_tx, resolve_url, safe_url, with_evidence, write_tx
 from .findings import TrackerError
 
 if TYPE_CHECKING:
@@ -270,6 +270,31 @@ class Tracker:
         trusted = cp.public_key(public_key) if marks else None
         with read_tx(self.engine) as conn:
             return cp.verify_database(conn, self.evidence if files else None, marks, trusted)
+
+    def checkpoint(self, path: str | os.PathLike, *, key: str | os.PathLike | None = None) -> "Checkpoint":
+        """Write a checkpoint of the audit trail (record count, head hash, times) to `path`, to keep
+        outside the database; signed with the Ed25519 key `key` (default: $TRACKER_SIGNING_KEY)."""
+        from . import checkpoint as cp
+
+        signer = cp.signing_key(key)
+        with read_tx(self.engine) as conn:
+            mark = cp.take(conn, self.url, signer)
+        try:
+            cp.write(mark, path)
+        except OSError as exc:
+            raise TrackerError(f"cannot write {path}: {exc.strerror}") from None
+        return mark
+
+    def acknowledge(self, reason: str, *, table: str | None = None, key: str | None = None,
+                    record: int | None = None) -> dict:
+        """Record that a row changed behind the tracker's back (`table` and `key`), or a past
+        write that built on one (`record`), was investigated: what was found, by whom, why."""
+        from .audit import acknowledge, acknowledge_record
+
+        with write_tx(self.engine) as conn:
+            if record is not None:
+                return acknowledge_record(conn, record, reason, self.actor)
+            return acknowledge(conn, table, key, reason, self.actor)
 
     def log(self, table: str | None = None, key: str | None = None, limit: int | None = None) -> list[dict]:
         """Audit records, oldest first: of everything, one table, or one record (by its id)."""

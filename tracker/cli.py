@@ -108,11 +108,6 @@ def _tracker(db: str | None, actor: str | None = None):
     return Tracker(db, actor=actor)
 
 
-def _open(db: str | None):
-    """The engine of `_tracker(db)` (its schema current, its evidence store known)."""
-    return _tracker(db).engine
-
-
 def _print_json(data) -> None:
     import orjson
 
@@ -263,18 +258,8 @@ def audit_checkpoint(output: Annotated[Path, typer.Option("-o", "--output", meta
                      db: DbOpt = None, json: JsonOpt = False) -> None:
     """Write a checkpoint of the audit trail (record count, head hash, time) to keep outside the
     database; `audit verify --checkpoint FILE` later proves the trail still extends it."""
-    from . import checkpoint as cp
-    from .db import read_tx, safe_url
-
     with user_errors():
-        signer = cp.signing_key(key)
-        engine = _open(db)
-        with read_tx(engine) as conn:
-            mark = cp.take(conn, safe_url(str(engine.url)), signer)
-        try:
-            cp.write(mark, output)
-        except OSError as exc:
-            fail(f"cannot write {output}: {exc.strerror}")
+        mark = _tracker(db).checkpoint(output, key=key)
     if json:
         _print_json(mark.to_dict())
         return
@@ -298,16 +283,11 @@ def audit_acknowledge(reason: Annotated[str, typer.Option(
     acknowledged it and why. The trail continues from what was found; the history shows it."""
     if (record is None) == (table is None or key is None) or (record is not None and (table or key)):
         raise typer.BadParameter("give --table and --key (a row that drifted), or --record N")
-    from .audit import acknowledge, acknowledge_record, describe, resolve_actor
-    from .db import write_tx
+    from .audit import describe
     from .terminal import printable
 
     with user_errors():
-        engine = _open(db)
-        with write_tx(engine) as conn:
-            who = resolve_actor(actor)
-            rec = (acknowledge_record(conn, record, reason, who) if record is not None
-                   else acknowledge(conn, table, key, reason, who))
+        rec = _tracker(db, actor).acknowledge(reason, table=table, key=key, record=record)
     if json:
         _print_json(rec)
         return

@@ -14,7 +14,7 @@ import os
 import sys
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Iterator, NoReturn, Optional
+from typing import Annotated, Callable, Iterator, NoReturn, Optional
 
 import typer
 
@@ -320,18 +320,55 @@ def audit_log(table: Annotated[Optional[str], typer.Option(help="Only this table
     _stdout().print(t)
 
 
-def _warn_unverified(t) -> None:
-    """A warning on stderr when the trail or the tables fail `audit verify`: results built on
-    them may not be what the suppliers sent. Document files are not re-hashed here: check
-    raises DOC_TAMPERED and a package leaves out any file that no longer matches."""
-    from .terminal import printable
+def _unverified(db: str | None) -> Callable[[], str | None]:
+    """Start checking the database against `audit verify` (chain and tables; document files are
+    left to DOC_TAMPERED) and return a function that gives the warning, or None when it passes.
 
-    result = t.verify(files=False)
-    if not result.ok:
+    On Linux the check runs in a forked process beside the command's own work, which reads the
+    same tables: a whole verify would otherwise add a third to `check`. The fork happens before
+    this process opens any connection, and the child opens its own.
+    """
+    import multiprocessing
+
+    def warning() -> str | None:
+        result = _tracker(db).verify(files=False)
+        if result.ok:
+            return None
         p = result.problems[0]
         more = f" (and {len(result.problems) - 1} more)" if len(result.problems) > 1 else ""
-        _stderr().print(printable(f"warning: the database fails `tracker audit verify`: {p.code}: "
-                                  f"{p.message}{more}"), markup=False)
+        return f"warning: the database fails `tracker audit verify`: {p.code}: {p.message}{more}"
+
+    if sys.platform != "linux" or "fork" not in multiprocessing.get_all_start_methods():
+        return warning
+    ctx = multiprocessing.get_context("fork")
+    receive, send = ctx.Pipe(duplex=False)
+
+    def child() -> None:
+        try:
+            send.send(("ok", warning()))
+        except Exception as exc:  # the command reports its own errors; say only that this failed
+            send.send(("error", f"warning: could not verify the database: {exc.__class__.__name__}"))
+
+    worker = ctx.Process(target=child, daemon=True)
+    worker.start()
+    send.close()
+
+    def result() -> str | None:
+        try:
+            _, message = receive.recv()
+        except EOFError:
+            message = "warning: could not verify the database (the check was interrupted)"
+        worker.join()
+        return message
+    return result
+
+
+def _warn(pending: Callable[[], str | None]) -> None:
+    from .terminal import printable
+
+    message = pending()
+    if message:
+        _stderr().print(printable(message), markup=False)
 
 
 @measures_app.command("list")
@@ -422,9 +459,9 @@ def check(entry: Annotated[Optional[list[str]], typer.Option("--entry", metavar=
           db: DbOpt = None, json: JsonOpt = False) -> None:
     """Determine origin and raise flags for every entry, or one. Exit 0 whatever it finds."""
     with user_errors():
-        t = _tracker(db)
-        results = t.check_dicts(entry)
-        _warn_unverified(t)
+        pending = _unverified(db)  # beside the determination, which reads the same tables
+        results = _tracker(db).check_dicts(entry)
+        _warn(pending)
     if json:
         _print_json({"entries": results})
         return
@@ -540,15 +577,16 @@ def report(entry: Annotated[list[str], typer.Option("--entry", metavar="N",
         raise typer.BadParameter(f"{pdf} must end in .pdf")
     with user_errors():
         t = _tracker(db)
-        if for_ == "cbp":
+        if for_ == "cbp":  # refused outright when verify fails (tracker.report.cbp)
             pkg = t.submission(entry, output, pdf=pdf, edition=edition or "confidential", layout=layout)
             typer.echo(f"Wrote the submission for CBP ({pkg.edition.name} edition) for {len(pkg.results)} "
                        f"entry line(s) to {output}")
             if pdf is not None:
                 typer.echo(f"Wrote the binder to {pdf}")
             return
-        _warn_unverified(t)
+        pending = _unverified(db)
         written = t.report(entry, output, package=package, layout=layout)
+        _warn(pending)
     if output is not None:
         typer.echo(f"Wrote the evidence workbook for {written.rows} entry line(s) to {output}")
     if package is not None:

@@ -12,6 +12,7 @@ from ..audit import describe, evidence_path
 from ..canonical import decimal_text
 from ..determination import EntryResult
 from ..flags import entered_at, lot_balance, missing_documents, output_by_year, process_balance
+from ..measures import EVERY_COUNTRY
 from ..origin import process_class
 from ..schemas import flag_info
 from ..values import country_name
@@ -250,8 +251,10 @@ def flag_rows(pkg: Package) -> Iterable[dict]:
             "description", "federal_register", "note")
 def measure_rows(pkg: Package) -> Iterable[dict]:
     for r in pkg.results:
+        judged = {id(m) for m in r.measures()}  # covering the origin its regime judges
         for m in r.context.measures:
-            applies = ("computed origin" if m.country == r.computed_origin else
+            applies = ("every country (does not turn on origin)" if m.country == EVERY_COUNTRY else
+                       f"the {'Section 301' if m.kind == '301' else 'AD/CVD'} origin" if id(m) in judged else
                        "declared origin" if m.country == r.entry.declared_origin else "another country")
             yield {"entry_number": r.entry.entry_number, "measure_id": m.measure_id, "kind": m.kind,
                    "country": m.country, "hts_prefix": m.hts_prefix, "effective_on": m.effective_on,

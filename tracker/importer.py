@@ -22,7 +22,7 @@ import tempfile
 from dataclasses import dataclass, field
 from itertools import chain
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from sqlalchemy import Connection, Engine, bindparam, select, tuple_
 
@@ -454,13 +454,17 @@ def _check_documents(source: Source, sheets: list[_Sheet], errors: Collector,
 
 # --- pass 2: resolve -------------------------------------------------------------
 
-def _existing(conn: Connection, table: str, column: str, values: Iterable[Any]) -> set:
-    col = table_for(table).c[column]
-    found: set = set()
+def _in_chunks(conn: Connection, query: Callable[[list], Any], values: Iterable[Any]) -> Iterator[Any]:
+    """The rows of `query(chunk)` for `values` in chunks: an IN list of every id in a large
+    workbook would pass the database's limit on bound parameters."""
     values = list(values)
     for i in range(0, len(values), _CHUNK):
-        found.update(conn.execute(select(col).where(col.in_(values[i:i + _CHUNK]))).scalars())
-    return found
+        yield from conn.execute(query(values[i:i + _CHUNK]))
+
+
+def _existing(conn: Connection, table: str, column: str, values: Iterable[Any]) -> set:
+    col = table_for(table).c[column]
+    return {v for (v,) in _in_chunks(conn, lambda chunk: select(col).where(col.in_(chunk)), values)}
 
 
 def _resolve(conn: Connection, sheets: list[_Sheet], errors: Collector) -> None:
@@ -514,16 +518,14 @@ def _check_outputs(conn: Connection, sheet: _Sheet, errors: Collector) -> None:
     if not maker:
         return
     pl = table_for("process_lot")
-    lots = list(maker)
-    for i in range(0, len(lots), _CHUNK):
-        query = select(pl.c.lot_id, pl.c.process_id).where(pl.c.role == "output",
-                                                           pl.c.lot_id.in_(lots[i:i + _CHUNK]))
-        for lot, process in conn.execute(query):
-            if maker[lot] != process:
-                row = next(r for r in sheet.rows if r.values["lot_id"] == lot and r.values["role"] == "output")
-                errors.add("CONFLICT", f"lot {lot!r} is already the output of process {process!r} "
-                           "in the database: a lot is made once", sheet=sheet.name, row=row.row,
-                           column="lot_id")
+    made = _in_chunks(conn, lambda chunk: select(pl.c.lot_id, pl.c.process_id).where(
+        pl.c.role == "output", pl.c.lot_id.in_(chunk)), maker)
+    for lot, process in made:
+        if maker[lot] != process:
+            row = next(r for r in sheet.rows if r.values["lot_id"] == lot and r.values["role"] == "output")
+            errors.add("CONFLICT", f"lot {lot!r} is already the output of process {process!r} "
+                       "in the database: a lot is made once", sheet=sheet.name, row=row.row,
+                       column="lot_id")
 
 
 def _check_essential(conn: Connection, sheet: _Sheet, errors: Collector) -> None:
@@ -547,15 +549,13 @@ def _check_essential(conn: Connection, sheet: _Sheet, errors: Collector) -> None
     if not marked:
         return
     pl = table_for("process_lot")
-    pids = list(marked)
-    for i in range(0, len(pids), _CHUNK):
-        query = select(pl.c.process_id, pl.c.lot_id).where(pl.c.essential == "yes",
-                                                           pl.c.process_id.in_(pids[i:i + _CHUNK]))
-        for pid, lot in conn.execute(query):
-            if lot != marked[pid][0]:
-                errors.add("CONFLICT", f"process {pid!r} already has the essential input {lot!r} in the "
-                           "database: at most one per process", sheet=sheet.name, row=marked[pid][1].row,
-                           column="essential")
+    stored = _in_chunks(conn, lambda chunk: select(pl.c.process_id, pl.c.lot_id).where(
+        pl.c.essential == "yes", pl.c.process_id.in_(chunk)), marked)
+    for pid, lot in stored:
+        if lot != marked[pid][0]:
+            errors.add("CONFLICT", f"process {pid!r} already has the essential input {lot!r} in the "
+                       "database: at most one per process", sheet=sheet.name, row=marked[pid][1].row,
+                       column="essential")
 
 
 def _check_shipments(sheet: _Sheet, errors: Collector) -> None:

@@ -454,3 +454,14 @@ def test_an_input_lot_of_another_supplier_is_explained(cli, tmp_path):
     link = next(front.cell(r, 3) for r in range(1, front.max_row + 1)
                 if str(front.cell(r, 2).value).startswith("Lot B-2"))
     assert link.value == f"ProcessLots, row {cell.row}"
+
+
+def test_goods_of_no_metal_chapter_show_no_metal_column(cli, tmp_path):
+    chain = tier_one_chain()
+    chain["Items"] = [item("BILLET", hts="7007.19", description="solar glass sheet"),
+                      item("PROFILE", hts="7007.19.0000", description="tempered solar glass")]
+    chain["Entries"][0]["hts"] = "7007.19.0000"
+    cli("import", write_book(tmp_path / "chain.xlsx", chain))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "request.xlsx")
+    assert _hidden(load_workbook(tmp_path / "request.xlsx")["Lots"]) == {
+        "melt_pour_country", "smelt_country", "secondary_smelt_country", "cast_country"}

@@ -94,3 +94,9 @@ def test_the_column_guidance_prints_on_the_instructions(cli, tmp_path):
             assert comment.endswith(text)
     # the importer's reference keeps the rulings behind each process type
     assert any(b and "CBP HQ H301813" in b for _, b in rows)
+
+
+def test_the_file_hash_is_explained_in_plain_words(cli, tmp_path):
+    cli("template", "-o", tmp_path / "t.xlsx")
+    note = next(c for c in load_workbook(tmp_path / "t.xlsx")["Documents"][1] if c.value == "sha256").comment.text
+    assert "fingerprint" in note and "leave it empty if you have none, it is computed from the file" in note

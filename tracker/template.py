@@ -2,8 +2,10 @@
 
 Every sheet and column of supplier-workbook-v1, a note on each header, a
 drop-down list for every vocabulary and for countries (kept on a hidden
-`Lists` sheet), an Instructions sheet, frozen headers and sensible widths. A
-template filled in by hand imports as it is: the importer ignores the
+`Lists` sheet), an Instructions sheet that also prints every column's note,
+frozen headers and sensible widths, and print settings that keep text at 8 pt
+or more. The importer's own sheets (entries, measures, rulings) come last,
+grey. A template filled in by hand imports as it is: the importer ignores the
 Instructions and Lists sheets.
 """
 
@@ -44,7 +46,9 @@ _KIND_TEXT = {
     "id": "an identifier", "text": "text", "country": "a country: ISO code (VN, VNM) or English name",
     "date": "a date (YYYY-MM-DD)", "quantity": "a number, 0 or more",
     "hts": "an HTS number, 6 to 10 digits (dots allowed)", "hts_prefix": "the first 2 to 10 digits of HTS numbers",
-    "sha256": "64 hex characters",
+    # the importer computes the fingerprint from the file itself and checks it against one given
+    "sha256": ("the file's fingerprint (its SHA-256 checksum: 64 characters, 0-9 and a-f); leave it empty "
+               "if you have none, it is computed from the file"),
     "measure_country": "a country (ISO code or English name), or * for every country (232 and 201 only)",
 }
 

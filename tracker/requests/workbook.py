@@ -5,7 +5,8 @@ by when, where to send it, and a numbered list of what is needed in plain
 words, each with a link to the cell or row where the answer goes. Missing
 cells are filled yellow and carry a note. Each missing document has a row on
 the Documents sheet with what it is about already filled in; the supplier
-adds its number, date and file name. A returned workbook is an ordinary
+adds its number, date and file name. Columns neither sent nor asked are
+hidden (see `shown_columns`), never removed. A returned workbook is an ordinary
 supplier-workbook-v1 file: the importer skips the Request sheet and reads the
 request number from it.
 """
@@ -38,13 +39,15 @@ _BOX = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)  # rows of yello
 _DOC_ANSWER = ("document_id", "reference_no", "issuer", "issued_on", "file")
 # Columns shown only where they concern what is sent: the metal columns for steel (HTS chapters 72
 # and 73) and aluminum (76), the certificate columns of v1.1 where a preference certificate is asked
-# (a certificate of origin for an entry claiming a program) or one is already held with them filled. The file's hash is the importer's check, never the supplier's work.
+# (a certificate of origin for an entry claiming a program) or one is already held with them filled.
+# The file's hash is the importer's check, never the supplier's work.
 _METAL = {"melt_pour_country": ("72", "73"), "smelt_country": ("76",), "secondary_smelt_country": ("76",),
           "cast_country": ("76",)}
 _CERTIFICATE = ("program", "certifier_role", "exporter", "producer", "importer", "hts", "origin_criterion",
                 "blanket_from", "blanket_to", "signed")
 _NEVER_SHOWN = {"Documents": ("sha256",)}
 _FOR_REFERENCE = "Received from another supplier; shown for reference. Nothing to fill in for it."
+_FOR_REFERENCE_LOWER = _FOR_REFERENCE[:1].lower() + _FOR_REFERENCE[1:]
 _KEYS = {"Companies": "company", "Facilities": "facility", "Items": "item", "Lots": "lot",
          "Processes": "process", "ProcessLots": "process_lot", "Shipments": "shipment", "Documents": "document"}
 
@@ -74,7 +77,8 @@ def shown_columns(plan: RequestPlan) -> dict[str, set[str]]:
             certificate |= plan.preference and "certificate_of_origin" in types
             asked.setdefault("Documents", set()).update(_doc_columns(types))
         else:
-            asked.setdefault(ask.sheet, set()).update({ask.column} | ({"facility_id"} if ask.kind == "source" else set()))
+            source = {"facility_id"} if ask.kind == "source" else set()  # "if you bought it: name the maker"
+            asked.setdefault(ask.sheet, set()).update({ask.column} | source)
     out: dict[str, set[str]] = {}
     for name in SUPPLIER_SHEETS:
         rows = plan.rows.get(name, [])
@@ -115,7 +119,7 @@ def write_request_workbook(path: Path, plan: RequestPlan, number: int, sent_on: 
             cell.comment = Comment(_FOR_REFERENCE, "request", width=300, height=60)
             theirs.append((values["lot_id"], values["process_id"], f"ProcessLots!{get_column_letter(lot_col)}{n}"))
     if theirs:  # the note on the cell does not print: say it on every printed page
-        wb["ProcessLots"].oddFooter.left.text = f"lot_id in grey italics: {_FOR_REFERENCE[0].lower()}{_FOR_REFERENCE[1:]}"
+        wb["ProcessLots"].oddFooter.left.text = f"lot_id in grey italics: {_FOR_REFERENCE_LOWER}"
     docs = wb["Documents"]
     doc_spec = sheet_by_name("Documents")
     doc_col = {c.name: i for i, c in enumerate(doc_spec.columns, start=1)}
@@ -256,7 +260,7 @@ def _front_sheet(wb, plan: RequestPlan, places: list[str], number: int, sent_on:
         c = ws.cell(row=r, column=i, value=title)
         c.fill, c.font = _HEAD_FILL, _WHITE
     first = r
-    reference = [("", f"Lot {lot}, an input of process {process}: {_FOR_REFERENCE[0].lower()}{_FOR_REFERENCE[1:]}",
+    reference = [("", f"Lot {lot}, an input of process {process}: {_FOR_REFERENCE_LOWER}",
                   place) for lot, process, place in theirs]
     for title, lines in _sections(plan.asks, places) + [("Lots of other suppliers, shown for reference", reference)]:
         if not lines:

@@ -13,7 +13,7 @@ from openpyxl import load_workbook
 from tests.builders import counts, write_book
 from tests.chains import doc, entry, fac, io, item, lot, proc, ship
 
-ASK_FILL = "00FFE699"
+ASK_FILL = "00FFD966"
 
 
 def tier_one_chain() -> dict:
@@ -379,3 +379,89 @@ def test_a_lot_placed_at_its_makers_plant_answers_where_it_came_from(cli, tmp_pa
     assert [a["asked"][:12] for a in result["answered"]] == ["Where lot B-"]
     assert "Request: the workbook answers request 41, which this database has no record of" in out.stderr
     assert result["request_id"] is None
+
+
+def _hidden(ws) -> set[str]:
+    return {c.value for c in ws[1] if ws.column_dimensions[c.column_letter].hidden}
+
+
+CERTIFICATE_COLUMNS = {"program", "certifier_role", "exporter", "producer", "importer", "hts", "origin_criterion",
+                       "blanket_from", "blanket_to", "signed"}
+
+
+def test_a_request_prints_legibly_and_shows_only_what_concerns_it(cli, tmp_path):
+    """Aluminum profile and billet (chapter 76): the smelt and cast columns shown, the steel column
+    not; no preference claimed, so no certificate-program columns; the file hash never; optional
+    columns neither sent nor asked hidden. Hidden, not removed: the headers are all there."""
+    from tests.test_template import assert_prints_legibly
+
+    cli("import", write_book(tmp_path / "chain.xlsx", tier_one_chain()))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "request.xlsx")
+    wb = load_workbook(tmp_path / "request.xlsx")
+    assert_prints_legibly(wb)
+    assert _hidden(wb["Lots"]) == {"melt_pour_country"}
+    assert _hidden(wb["Documents"]) == {"sha256"} | CERTIFICATE_COLUMNS
+    assert _hidden(wb["ProcessLots"]) == {"essential"}
+    assert _hidden(wb["Companies"]) == {"parent_company_id"}  # its address is asked
+    assert _hidden(wb["Shipments"]) == set()  # the supplier's own shipment: every column sent or asked
+    for ws in wb.worksheets[3:]:
+        assert not any(c.fill.fgColor.rgb == ASK_FILL for c in _marked(ws)
+                       if ws.column_dimensions[c.column_letter].hidden), ws.title  # nothing asked is hidden
+    instructions = [r[0] and r[0].strip() for r in wb["Instructions"].iter_rows(values_only=True)]
+    assert "melt_pour_country" not in instructions and "smelt_country" in instructions
+    assert "sha256" not in instructions
+
+
+def test_a_preference_claim_shows_the_certificate_columns(cli, tmp_path):
+    chain = tier_one_chain()
+    chain["Entries"][0]["preference_program"] = "KORUS"
+    cli("import", write_book(tmp_path / "chain.xlsx", chain))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "request.xlsx")
+    assert _hidden(load_workbook(tmp_path / "request.xlsx")["Documents"]) == {"sha256"}
+
+
+def test_a_request_explains_process_types_in_plain_words(cli, tmp_path):
+    cli("import", write_book(tmp_path / "chain.xlsx", tier_one_chain()))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "request.xlsx")
+    rows = {a: b for a, b in load_workbook(tmp_path / "request.xlsx")["Instructions"].iter_rows(values_only=True)}
+    assert rows["Process type"] == "What it means"
+    assert rows["junction_formation"] == "doping and diffusion forming a solar cell's p/n junction"
+    assert rows["knitting_to_shape"] == "knitting garment components to shape"
+    assert rows["extrusion"] == "billet to profile"  # no class (substantial, minor) either
+    text = " ".join(b for b in rows.values() if b)
+    for citation in ("CBP", "HQ H", "CIT", "CFR", "Ferrostaal", " v. "):
+        assert citation not in text.replace("US Customs (CBP)", ""), citation
+
+
+def test_an_input_lot_of_another_supplier_is_explained(cli, tmp_path):
+    """The extruder's process consumed the smelter's billet B-2: it is named by id on
+    ProcessLots only, so the workbook says why, on screen and on paper."""
+    cli("import", write_book(tmp_path / "chain.xlsx", two_supplier_chain()))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "vn.xlsx")
+    wb = load_workbook(tmp_path / "vn.xlsx")
+    assert "B-2" not in [c.value for c in wb["Lots"]["A"]]
+    pl = wb["ProcessLots"]
+    cell = next(c for c in pl["C"] if c.value == "B-2")
+    assert cell.comment.text == "Received from another supplier; shown for reference. Nothing to fill in for it."
+    assert cell.font.i
+    assert "received from another supplier" in pl.oddFooter.left.text
+    own = next(c for c in pl["C"] if c.value == "P-2")
+    assert own.comment is None and not own.font.i
+    lines = _request_lines(wb)
+    assert ("Lot B-2, an input of process EXT-2: received from another supplier; shown for reference. "
+            "Nothing to fill in for it.") in lines
+    front = wb["Request"]
+    link = next(front.cell(r, 3) for r in range(1, front.max_row + 1)
+                if str(front.cell(r, 2).value).startswith("Lot B-2"))
+    assert link.value == f"ProcessLots, row {cell.row}"
+
+
+def test_goods_of_no_metal_chapter_show_no_metal_column(cli, tmp_path):
+    chain = tier_one_chain()
+    chain["Items"] = [item("BILLET", hts="7007.19", description="solar glass sheet"),
+                      item("PROFILE", hts="7007.19.0000", description="tempered solar glass")]
+    chain["Entries"][0]["hts"] = "7007.19.0000"
+    cli("import", write_book(tmp_path / "chain.xlsx", chain))
+    cli("request", "--company", "VNCO", "-o", tmp_path / "request.xlsx")
+    assert _hidden(load_workbook(tmp_path / "request.xlsx")["Lots"]) == {
+        "melt_pour_country", "smelt_country", "secondary_smelt_country", "cast_country"}

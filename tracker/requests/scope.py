@@ -82,6 +82,7 @@ class RequestPlan:
     importers: list[str]
     rows: dict[str, list[dict]] = field(default_factory=dict)  # sheet -> rows pre-filled
     asks: list[Ask] = field(default_factory=list)
+    preference: bool = False  # an entry asked about claims a preference program (its certificate is asked)
 
     def row_keys(self) -> dict[str, list[str]]:
         """table -> keys of the rows sent, except Items: an item is shared by every supplier
@@ -140,6 +141,7 @@ def plan_request(d: Determination, supplier: Supplier, entries: list[str] | None
     missing: dict[tuple[str, str], list[str]] = {}
     chosen: list[str] = []
     importers: list[str] = []
+    claims_preference = False
     for e in lines:
         r = d.entry(e)
         up = r.context.upstream
@@ -148,6 +150,7 @@ def plan_request(d: Determination, supplier: Supplier, entries: list[str] | None
         chosen.append(e.entry_number)
         if e.importer:
             importers.append(e.importer)
+        claims_preference = claims_preference or bool(e.preference_program)
         facs |= up.facilities & S
         procs |= {p for p in up.processes if chain.processes[p].facility_id in S}
         made_here = {pl.lot_id for p in procs for pl in chain.outputs_of.get(p, ())}
@@ -162,7 +165,7 @@ def plan_request(d: Determination, supplier: Supplier, entries: list[str] | None
         which = f" among entries {', '.join(entries)}" if entries else ""
         raise NotFound(f"no entry's supply chain passes through {supplier.kind} {supplier.id} "
                        f"({supplier.name}){which}: nothing to ask it")
-    plan = RequestPlan(supplier, sorted(set(chosen)), sorted(set(importers)))
+    plan = RequestPlan(supplier, sorted(set(chosen)), sorted(set(importers)), preference=claims_preference)
     ship_ids = {sid for sid, _ in ships}
     companies = {chain.facilities[f].company_id for f in facs} & supplier.companies
     if supplier.kind == "company":

@@ -5,7 +5,8 @@ by when, where to send it, and a numbered list of what is needed in plain
 words, each with a link to the cell or row where the answer goes. Missing
 cells are filled yellow and carry a note. Each missing document has a row on
 the Documents sheet with what it is about already filled in; the supplier
-adds its number, date and file name. A returned workbook is an ordinary
+adds its number, date and file name. Columns neither sent nor asked are
+hidden (see `shown_columns`), never removed. A returned workbook is an ordinary
 supplier-workbook-v1 file: the importer skips the Request sheet and reads the
 request number from it.
 """
@@ -20,22 +21,33 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 
 from ..schemas import sheet_by_name
-from ..template import template_workbook, write_row
+from ..template import fit_for_print, template_workbook, write_row
 from .scope import SUPPLIER_SHEETS, Ask, RequestPlan, doc_words
 
 __all__ = ["write_request_workbook", "REQUEST_SHEET", "NUMBER_LABEL"]
 
 REQUEST_SHEET = "Request"
 NUMBER_LABEL = "Request number"
-_ASK_FILL = PatternFill("solid", fgColor="FFE699")
+_ASK_FILL = PatternFill("solid", fgColor="FFD966")  # strong enough to find on a page printed in grey
 _HEAD_FILL = PatternFill("solid", fgColor="1F4E78")
 _WHITE = Font(bold=True, color="FFFFFF")
 _WRAP = Alignment(wrap_text=True, vertical="top")
 _THIN = Border(bottom=Side(style="thin", color="BFBFBF"))
-_EDGE = Side(style="thin", color="BF8F00")
+_EDGE = Side(style="medium", color="BF8F00")
 _BOX = Border(left=_EDGE, right=_EDGE, top=_EDGE, bottom=_EDGE)  # rows of yellow cells stay apart
 # The Documents columns a supplier fills in for a requested document.
 _DOC_ANSWER = ("document_id", "reference_no", "issuer", "issued_on", "file")
+# Columns shown only where they concern what is sent: the metal columns for steel (HTS chapters 72
+# and 73) and aluminum (76), the certificate columns of v1.1 where a preference certificate is asked
+# (a certificate of origin for an entry claiming a program) or one is already held with them filled.
+# The file's hash is the importer's check, never the supplier's work.
+_METAL = {"melt_pour_country": ("72", "73"), "smelt_country": ("76",), "secondary_smelt_country": ("76",),
+          "cast_country": ("76",)}
+_CERTIFICATE = ("program", "certifier_role", "exporter", "producer", "importer", "hts", "origin_criterion",
+                "blanket_from", "blanket_to", "signed")
+_NEVER_SHOWN = {"Documents": ("sha256",)}
+_FOR_REFERENCE = "Received from another supplier; shown for reference. Nothing to fill in for it."
+_FOR_REFERENCE_LOWER = _FOR_REFERENCE[:1].lower() + _FOR_REFERENCE[1:]
 _KEYS = {"Companies": "company", "Facilities": "facility", "Items": "item", "Lots": "lot",
          "Processes": "process", "ProcessLots": "process_lot", "Shipments": "shipment", "Documents": "document"}
 
@@ -46,16 +58,68 @@ def _mark(cell, text: str) -> None:
     cell.comment = Comment(text, "request", width=300, height=110)
 
 
+def _doc_columns(types: list[str]) -> tuple[str, ...]:
+    """The Documents columns a requested document's row asks for."""
+    certificate = {"certificate_of_origin", "mill_certificate"} & set(types)
+    return _DOC_ANSWER + (("doc_type",) if len(types) > 1 else ()) + (("stated_origin",) if certificate else ())
+
+
+def shown_columns(plan: RequestPlan) -> dict[str, set[str]]:
+    """Sheet -> the columns a request shows: the required ones (a supplier adds rows under them),
+    those pre-filled, those asked; the metal and certificate columns only where they apply.
+    The others are hidden, not removed, so the returned workbook imports as it is."""
+    chapters = {str(r.get("hts") or "")[:2] for r in plan.rows.get("Items", [])}
+    asked: dict[str, set[str]] = {}
+    certificate = False
+    for ask in plan.asks:
+        if ask.kind == "document":
+            types = ask.detail.split("|")
+            certificate |= plan.preference and "certificate_of_origin" in types
+            asked.setdefault("Documents", set()).update(_doc_columns(types))
+        else:
+            source = {"facility_id"} if ask.kind == "source" else set()  # "if you bought it: name the maker"
+            asked.setdefault(ask.sheet, set()).update({ask.column} | source)
+    out: dict[str, set[str]] = {}
+    for name in SUPPLIER_SHEETS:
+        rows = plan.rows.get(name, [])
+        out[name] = set()
+        for col in sheet_by_name(name).columns:
+            filled = any(r.get(col.field) is not None for r in rows)
+            if col.name in _NEVER_SHOWN.get(name, ()):
+                continue
+            if name == "Lots" and col.name in _METAL:
+                show = bool(chapters & set(_METAL[col.name]))
+            elif name == "Documents" and col.name in _CERTIFICATE:
+                show = certificate or filled
+            else:
+                show = col.required or filled or col.name in asked.get(name, ())
+            if show:
+                out[name].add(col.name)
+    return out
+
+
 def write_request_workbook(path: Path, plan: RequestPlan, number: int, sent_on: date, due_on: date,
                            send_to: str) -> list[str]:
     """Write the workbook; returns, per ask in plan order, where its answer goes (Sheet!cell)."""
-    wb = template_workbook(SUPPLIER_SHEETS)
+    wb = template_workbook(SUPPLIER_SHEETS, shown=shown_columns(plan), for_supplier=True)
     where_row: dict[tuple[str, str], int] = {}  # (table, first key column) -> its first row
     for name in SUPPLIER_SHEETS:
         ws, spec = wb[name], sheet_by_name(name)
         for n, values in enumerate(plan.rows.get(name, []), start=2):
             write_row(ws, n, spec, values)
             where_row.setdefault((_KEYS[name], values[spec.key[0]]), n)
+    # An input lot of another party is named by id only: say so where it stands.
+    ours = {r["lot_id"] for r in plan.rows.get("Lots", [])}
+    theirs: list[tuple[str, str, str]] = []  # (lot, process, its cell on ProcessLots)
+    lot_col = next(i for i, c in enumerate(sheet_by_name("ProcessLots").columns, start=1) if c.name == "lot_id")
+    for n, values in enumerate(plan.rows.get("ProcessLots", []), start=2):
+        if values["lot_id"] not in ours:
+            cell = wb["ProcessLots"].cell(row=n, column=lot_col)
+            cell.font = Font(italic=True, color="595959")
+            cell.comment = Comment(_FOR_REFERENCE, "request", width=300, height=60)
+            theirs.append((values["lot_id"], values["process_id"], f"ProcessLots!{get_column_letter(lot_col)}{n}"))
+    if theirs:  # the note on the cell does not print: say it on every printed page
+        wb["ProcessLots"].oddFooter.left.text = f"lot_id in grey italics: {_FOR_REFERENCE_LOWER}"
     docs = wb["Documents"]
     doc_spec = sheet_by_name("Documents")
     doc_col = {c.name: i for i, c in enumerate(doc_spec.columns, start=1)}
@@ -65,18 +129,14 @@ def write_request_workbook(path: Path, plan: RequestPlan, number: int, sent_on: 
         places.append(_place(wb, ask, where_row, docs, doc_spec, doc_col, next_doc))
         if ask.kind == "document":
             next_doc += 1
-    _front_sheet(wb, plan, places, number, sent_on, due_on, send_to)
-    for name in SUPPLIER_SHEETS:  # prints as legibly as the Instructions
+    _front_sheet(wb, plan, places, number, sent_on, due_on, send_to, theirs)
+    for name in SUPPLIER_SHEETS:  # prints legibly: one page wide where that holds, else across pages
         ws = wb[name]
         for i, column in enumerate(ws.iter_cols(min_row=2, max_row=max(ws.max_row, 2)), start=1):
             longest = max((len(str(c.value)) for c in column if c.value is not None), default=0)
             letter = get_column_letter(i)
             ws.column_dimensions[letter].width = max(ws.column_dimensions[letter].width or 0, min(48, longest + 2))
-        ws.page_setup.orientation = "landscape"
-        ws.page_setup.fitToWidth = 1
-        ws.page_setup.fitToHeight = 0
-        ws.sheet_properties.pageSetUpPr.fitToPage = True
-        ws.print_title_rows = "1:1"
+        fit_for_print(ws, key_columns=len(sheet_by_name(name).key) if name == "ProcessLots" else 1)
         ws.print_area = f"A1:{get_column_letter(ws.max_column)}{max(ws.max_row, 2)}"
     wb.active = 0
     wb.save(path)
@@ -89,9 +149,7 @@ def _place(wb, ask: Ask, where_row: dict, docs, doc_spec, doc_col: dict, next_do
         types = ask.detail.split("|")
         write_row(docs, r, doc_spec, {"doc_type": types[0] if len(types) == 1 else None,
                                       "covers_type": ask.subject_type, "covers_id": ask.subject_id})
-        certificate = {"certificate_of_origin", "mill_certificate"} & set(types)
-        for column in _DOC_ANSWER + (("doc_type",) if len(types) > 1 else ()) + (
-                ("stated_origin",) if certificate else ()):
+        for column in _doc_columns(types):
             note = {"document_id": "Your number for this document (any id, unique).",
                     "stated_origin": "The country of origin the certificate states (for a mill certificate, "
                                      "the country where the metal was melted or smelted).",
@@ -135,7 +193,7 @@ def _sections(asks: list[Ask], places: list[str]) -> list[tuple[str, list[tuple[
 
 
 def _front_sheet(wb, plan: RequestPlan, places: list[str], number: int, sent_on: date, due_on: date,
-                 send_to: str) -> None:
+                 send_to: str, theirs: list[tuple[str, str, str]]) -> None:
     ws = wb.create_sheet(REQUEST_SHEET, 0)
     ws.column_dimensions["A"].width = 20
     ws.column_dimensions["B"].width = 92
@@ -202,7 +260,9 @@ def _front_sheet(wb, plan: RequestPlan, places: list[str], number: int, sent_on:
         c = ws.cell(row=r, column=i, value=title)
         c.fill, c.font = _HEAD_FILL, _WHITE
     first = r
-    for title, lines in _sections(plan.asks, places):
+    reference = [("", f"Lot {lot}, an input of process {process}: {_FOR_REFERENCE_LOWER}",
+                  place) for lot, process, place in theirs]
+    for title, lines in _sections(plan.asks, places) + [("Lots of other suppliers, shown for reference", reference)]:
         if not lines:
             continue
         r += 1

@@ -90,7 +90,9 @@ def floor_import(sheets, url: str) -> None:
             sql = (f'INSERT INTO {s.table} ({", ".join([*fields, *fixed])}) '
                    f'VALUES ({", ".join([ph] * (len(fields) + len(fixed)))})')
             tail = tuple(fixed.values())
-            values = [tuple(_plain(v) if v != "" else None for v in r) + tail for r in rows]
+            pad = [""] * len(header)  # a row may stop before the optional columns at the end
+            values = [tuple(_plain(v) if v != "" else None for v in (list(r) + pad)[:len(header)]) + tail
+                      for r in rows]
             if not values:
                 continue
             conn.exec_driver_sql(sql, values)

@@ -279,3 +279,64 @@ def test_the_binder_from_python(env, imported):
                                store=evidence_dir(engine))
     assert pkg.edition.name == "public"
     assert len(PdfReader(io.BytesIO((imported / "py.pdf").read_bytes())).pages) >= 8
+
+
+# --- the demo's motor: CBP HQ H301619 -------------------------------------------------------------
+MOTOR = "231-4480115-7"  # Chinese stator, rotor and housing assembled in Mexico, declared MX under USMCA
+
+
+@pytest.fixture
+def motor(cli, tmp_path, monkeypatch):
+    """The demo database, with the motor's submission (both editions) and internal review written."""
+    demo = tmp_path / "demo"
+    cli("demo", "--dir", demo)
+    monkeypatch.setenv("TRACKER_DB", f"sqlite:///{demo / 'demo.db'}")
+    monkeypatch.setenv("TRACKER_EVIDENCE", str(demo / "demo-evidence"))
+    out = {}
+    for edition in ("confidential", "public"):
+        out[edition] = (demo / f"{edition}.xlsx", demo / f"{edition}.pdf")
+        cli("report", "--entry", MOTOR, "--for", "cbp", "-o", out[edition][0], "--pdf", out[edition][1],
+            "--edition", edition)
+    out["review"] = demo / "review.xlsx"
+    cli("report", "--entry", MOTOR, "-o", out["review"])
+    return out
+
+
+def test_the_motor_states_its_marking_origin_and_the_origin_duties_follow(motor):
+    out, pdf = motor["confidential"]
+    origin = {r["Topic"]: r["Facts"] for r in sheet(out, "Summary")}["Country of origin"]
+    assert "The country of origin is China" not in origin
+    assert "to declare on entry is Mexico, under 19 CFR 102.11(a)(3)" in origin
+    assert "For Section 301 and AD/CVD duties the country of origin is China, not Mexico" in origin
+    assert "CBP HQ H301619" in origin and "owed as for goods of China" in origin
+    cert = [r for r in sheet(out, "Certificates") if r["Document"] == "Certificate of origin" and
+            r["What it states"] == "country of origin: Mexico"]
+    assert cert and f"The entry claims USMCA" in origin and f"at Exhibit {cert[0]['Exhibit']}" in origin
+    assert "The marking origin, Mexico, is a party to USMCA" in origin
+    chart = next(p for p in pages(pdf) if "Country of origin (marking)" in p)
+    assert "Country of origin (marking): Mexico. Section 301 and AD/CVD: China." in " ".join(chart.split())
+    assert "where the marking origin (Mexico, 19 CFR 102.11(a)(3)) was conferred" in " ".join(chart.split())
+    assert "where the Section 301 and AD/CVD origin (China, 19 CFR 134.1(b)) was conferred" in " ".join(chart.split())
+
+
+def test_the_chart_outlines_the_step_of_each_origin(motor, monkeypatch):
+    from tracker.db import evidence_dir, open_db, read_tx
+    from tracker.report.build import build_package
+    from tracker.report.chart import _model
+
+    import os
+    engine = open_db(os.environ["TRACKER_DB"])
+    with read_tx(engine) as conn:
+        pkg = build_package(conn, [MOTOR], evidence_dir(engine))
+    boxes, _, _ = _model(pkg, pkg.results[0])
+    assert [k for k, b in boxes.items() if b["basis"]] == ["MX-QRO-MOTOR"]  # the tariff shift: marking
+    assert [k for k, b in boxes.items() if b["duty"]] == ["CN-NB-PARTS"]  # substantial transformation: 301
+
+
+def test_the_review_determination_rule_is_the_marking_rule(motor):
+    values = {r[0]: r[1] for r in load_workbook(motor["review"])["Determination"].iter_rows(values_only=True)
+              if r and r[0]}
+    assert values["Computed origin"] == "MX"
+    assert values["Rule"].startswith("Marking (19 CFR 102.11(a)(3)") and "the supplier states" not in values["Rule"]
+    assert "Section 301 and AD/CVD: China (19 CFR 134.1(b)" in values["Rule"]
+    assert values["Basis"].startswith("8503 inputs shift to 8501")

@@ -12,17 +12,19 @@ from ..determination import EntryResult
 from ..origin import process_class
 from ..values import country_name
 from .build import Package
+from .regime_text import conferring_facilities, duty_origins, marking_of, regimes_words
 from .xlsx import styled_cell, page_setup
 
 
 # What a box means for the goods: colour, and the legend's words.
 ROLES = {
     "origin": ("#C6E0B4", "#38761D", "substantial transformation (confers origin)"),
-    "minor": ("#F8CBAD", "#B45F06", "minor processing only (origin unchanged)"),
+    "minor": ("#F8CBAD", "#B45F06", "minor processing (no substantial transformation)"),
     "raw": ("#DDEBF7", "#1F4E78", "raw material produced"),
     "pass": ("#E7E6E6", "#666666", "storage or transit only (pass-through)"),
     "us": ("#D9D2E9", "#351C75", "United States (entry)"),
 }
+_DUTY = "#C00000"  # the outline of the duty origin's step, where the regimes split
 _GROUP_OVER = 24  # facilities; above this, one box per country and role
 
 
@@ -57,8 +59,8 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
             made[lt.facility_id][("raw material", chain.items[lt.item_id].description)] += 1
     e = r.entry
     made[entry_facility(r)][(f"US customs entry {e.entry_number}", f"HTS {e.hts}")] += 1
-    # Where origin was conferred: the substantial process, or where a raw input with a claimed origin was made.
-    basis = r.basis.facility_id if r.basis.rule in ("process_class", "ruling", "claimed_origin") else None
+    # Where the marking origin was conferred (and, where the regimes split, the duty origin).
+    basis, duty = conferring_facilities(chain, r)
 
     def role(fid: str) -> str:
         if chain.country_of(fid) == "US":
@@ -77,7 +79,7 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
     key_of = {}
     for fid in sorted(facs):
         f = chain.facilities[fid]
-        key = f"{f.country}:{role(fid)}" if group and fid != basis else fid
+        key = f"{f.country}:{role(fid)}" if group and fid not in (basis, duty) else fid
         key_of[fid] = key
         box = boxes.setdefault(key, {"country": f.country, "role": role(fid), "ids": [], "made": defaultdict(int)})
         box["ids"].append(fid)
@@ -98,6 +100,7 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
                 lines.append(f"{what}: {item}" + (f", {n:,} runs" if n > 1 else ""))
         box["lines"] = lines
         box["basis"] = basis in ids
+        box["duty"] = duty is not None and duty in ids
     arrows: dict[tuple[str, str], list] = defaultdict(list)
     for s in up.shipments:
         a, b = key_of.get(s.from_facility_id), key_of.get(s.to_facility_id)
@@ -188,6 +191,9 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
         fc, ec, _ = ROLES[b["role"]]
         ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.01",
                                     fc=fc, ec=ec, lw=3.2 if b["basis"] else 1.2, zorder=2))
+        if b["duty"]:  # the duty origin's step: a dashed red outline, distinct from the marking one
+            ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.025",
+                                        fc="none", ec=_DUTY, lw=3.2, ls="--", zorder=2))
         text, body = texts[k]
         limit = max(1, int(box_h_pt / (size * 1.25)) - text.count("\n") - 1)
         if body.count("\n") + 1 > limit:  # still too long at 9 pt: keep what fits, say what is left out
@@ -211,15 +217,26 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
                     bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
     e = r.entry
     chain = pkg.d.chain
+    marking, split = marking_of(r), duty_origins(r)
+    origin = country_name(r.computed_origin) or "not established"
+    duties = "".join(f" {regimes_words(keys)}: {country_name(ro.origin) or 'not established'}."
+                     for keys, ro in split)
     fig.text(0.5 / width, 1 - (0.55 if stamped else 0.08) / height,
              textwrap.fill(f"Entry {e.entry_number}: {chain.items[chain.lots[e.lot_id].item_id].description}, "
-                           f"HTS {e.hts}. Country of origin: {country_name(r.computed_origin) or 'not established'}. "
+                           f"HTS {e.hts}. Country of origin{' (marking)' if split else ''}: {origin}.{duties} "
                            f"Route: {' > '.join(country_name(c) for c in r.route)}.", int(width * 9)),
              fontsize=11, weight="bold", va="top")
     used = [k for k in ROLES if any(b["role"] == k for b in boxes.values())]
     handles = [Patch(fc=ROLES[k][0], ec=ROLES[k][1], label=ROLES[k][2]) for k in used]
     if any(b["basis"] for b in boxes.values()):
-        handles.append(Patch(fc="white", ec="#000000", lw=3.2, label="where the goods' origin was conferred"))
+        rule = f", {marking.rule}" if marking is not None and split else ""
+        handles.append(Patch(fc="white", ec="#000000", lw=3.2,
+                             label=f"where the {'marking ' if split else ''}origin ({origin}{rule}) was conferred"))
+    if any(b["duty"] for b in boxes.values()):
+        keys, ro = split[0]
+        handles.append(Patch(fc="white", ec=_DUTY, lw=3.2, ls="--",
+                             label=f"where the {regimes_words(keys)} origin ({country_name(ro.origin)}, "
+                                   f"{ro.rule}) was conferred"))
     fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False,
                bbox_to_anchor=(0.5, (0.6 if stamped else 0.02) / height))
     return fig

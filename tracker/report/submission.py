@@ -29,6 +29,7 @@ from ..canonical import decimal_text
 from ..origin import process_class
 from ..values import country_name
 from .build import Package
+from .regime_text import LAW_TEXT, duty_origins, marking_of, regimes_words
 from .rows import _story_order, sheet_rows
 
 __all__ = ["Edition", "Exhibit", "Facts", "facts_of", "EDITIONS", "CONFIDENTIAL_KINDS"]
@@ -234,7 +235,11 @@ def facts_of(pkg: Package) -> Facts:
             steps.append(s)
             for d in s.docs:
                 order.setdefault(d.document_id, d)
-        for d in r.context.upstream.documents:
+        docs = list(r.context.upstream.documents)
+        cert = r.preference.certificate if r.preference else None
+        if cert and all(d.document_id != cert for d in docs):  # the preference certificate is always an exhibit
+            docs += [d for ds in pkg.d.chain.documents_on.values() for d in ds if d.document_id == cert][:1]
+        for d in docs:
             order.setdefault(d.document_id, d)
             if r.entry.entry_number not in entries_of[d.document_id]:
                 entries_of[d.document_id].append(r.entry.entry_number)
@@ -272,6 +277,67 @@ def covers_text(pkg: Package, doc: Any) -> str:
 # --- the narrative -------------------------------------------------------------------------------
 
 def _origin_text(facts: Facts, r: Any) -> str:
+    """The marking origin with its rule and basis; where the regimes split, the origin Section 301
+    and AD/CVD duties follow and why; a claimed preference with its certificate."""
+    marking = marking_of(r)
+    if marking is None or (marking.law == "substantial" and marking.origin == r.basis.country):
+        text = _substantial_text(facts, r)
+    else:
+        text = _marking_text(facts, r, marking)
+    for keys, ro in duty_origins(r):
+        words = regimes_words(keys)
+        if ro.origin is None:
+            text += (f" For {words} duties the origin is not established by the records held "
+                     f"({ro.rule}: {ro.basis}).")
+            continue
+        why = ("substantial transformation (19 CFR 134.1(b)) decides the origin for these duties even for goods "
+               "of a USMCA country; the Part 102 rules serve marking and the preference programs only "
+               "(CBP HQ H301619)" if marking is not None and marking.law == "part102" else f"{ro.rule} decides it")
+        text += (f" For {words} duties the country of origin is {country_name(ro.origin)}, not "
+                 f"{country_name(marking.origin) if marking else 'the marking origin'}, because {why}. Under {ro.rule}: "
+                 f"{_readable(ro.basis)}. {words} duties are therefore owed as for goods of "
+                 f"{country_name(ro.origin)}.")
+    pref = r.preference
+    if pref is not None:
+        text += f" The entry claims {pref.program} ({pref.citation})"
+        cert = facts.by_document.get(pref.certificate) if pref.certificate else None
+        if cert is not None:
+            kind = f", {pref.kind}" if pref.kind else ""
+            text += f" on the certificate of origin at Exhibit {cert.number}{kind}"
+        elif pref.certificate is None:
+            text += "; no certificate of origin is held"
+        origin = country_name(marking.origin if marking else r.computed_origin) or "not established"
+        parties = ", ".join(country_name(c) for c in pref.parties)
+        text += (f". The marking origin, {origin}, is {'' if pref.eligible else 'not '}a party to {pref.program} "
+                 f"({parties}).")
+    if r.computed_origin and r.computed_origin != r.entry.declared_origin:
+        text += (f" The entry declared {country_name(r.entry.declared_origin)}; the records show "
+                 f"{country_name(r.computed_origin)}.")
+    return text
+
+
+def _readable(basis: str) -> str:
+    """A regime's basis as the determination words it, process types in words."""
+    return basis.replace("_", " ")
+
+
+def _marking_text(facts: Facts, r: Any, m: Any) -> str:
+    """The marking origin decided by Part 102 or 102.21 (determination-v2 §3, §4)."""
+    law = LAW_TEXT.get(m.law, m.rule)
+    if m.origin is None or m.status != "resolved":
+        missing = f" What would resolve it: {'; '.join(m.missing)}." if m.missing else ""
+        shown = (f" Until then substantial transformation gives {country_name(m.origin)}." if m.origin else "")
+        return (f"The country of origin for marking (19 CFR 134) and the country to declare on entry is decided "
+                f"by {law}; under {m.rule} it is not yet established: {_readable(m.basis)}.{missing}{shown}")
+    tests = "; ".join(f"lot {t.lot_id} ({country_name(t.country) or 'origin unknown'}), HTS {t.hts_in}: "
+                      f"{'shifts' if t.shifted else 'does not shift'} ({t.detail})" for t in m.inputs[:10])
+    more = f" and {len(m.inputs) - 10:,} more" if len(m.inputs) > 10 else ""
+    return (f"The country of origin for marking (19 CFR 134) and the country to declare on entry is "
+            f"{country_name(m.origin)}, under {m.rule}, applying {law}: {_readable(m.basis)}."
+            + (f" Each non-originating input tested: {tests}{more}." if tests else ""))
+
+
+def _substantial_text(facts: Facts, r: Any) -> str:
     pkg, ed, b = facts.pkg, facts.edition, r.basis
     rule = ("Under 19 CFR 134.1(b) the country of origin is the country of manufacture, production or growth "
             "of the article; work done in a further country changes the origin only when it substantially "
@@ -306,9 +372,6 @@ def _origin_text(facts: Facts, r: Any) -> str:
     if later:
         text += (f" The later operations ({', '.join(reversed(later))}) did not substantially transform the "
                  f"goods and do not change their origin.")
-    if r.computed_origin and r.computed_origin != r.entry.declared_origin:
-        text += (f" The entry declared {country_name(r.entry.declared_origin)}; the records show "
-                 f"{country_name(r.computed_origin)}.")
     return text
 
 

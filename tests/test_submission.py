@@ -340,3 +340,28 @@ def test_the_review_determination_rule_is_the_marking_rule(motor):
     assert values["Rule"].startswith("Marking (19 CFR 102.11(a)(3)") and "the supplier states" not in values["Rule"]
     assert "Section 301 and AD/CVD: China (19 CFR 134.1(b)" in values["Rule"]
     assert values["Basis"].startswith("8503 inputs shift to 8501")
+
+
+def test_one_exhibit_per_document_and_one_step_per_shipment(motor):
+    out, _ = motor["confidential"]
+    exhibits = sheet(out, "Exhibits")
+    papers = [(r["Document"], r["Number"], r["Issued by"]) for r in exhibits]
+    assert len(papers) == len(set(papers))  # no paper twice
+    cert = [r for r in exhibits if r["Number"] == "CCPIT-NB-2024-0117"]
+    assert len(cert) == 1 and cert[0]["Pages in binder"].startswith("ORIGIN-")  # the three rows share the held copy
+    assert "one document, recorded 3 times" in cert[0]["What it covers"]
+    steps = sheet(out, "Steps")
+    assert [r["Step"] for r in steps if "SH-NB-QRO-0305" in r["What happened"]] == [4]
+    assert all(f"lot {lot}" in steps[3]["What happened"] for lot in ("HO-24-0301", "RO-24-0301", "ST-24-0301"))
+    summary = {r["Topic"]: r["Facts"] for r in sheet(out, "Summary")}
+    assert "in 2 shipments" in summary["Route"]
+    assert "Exhibit 1 is one document, recorded 3 times in the records, once for each of the 3 lots" in \
+        summary["Documents"]
+    cited = {int(n) for r in steps for n in re.findall(r"\d+", r["Exhibits"] or "")}
+    assert cited == {r["Exhibit"] for r in exhibits}
+
+
+def test_supplier_text_is_printed_as_given(motor):
+    out, _ = motor["confidential"]
+    text = " ".join(cells(out))
+    assert "AC motor, 3-phase, 1.5 kW" in text and "Ac motor" not in text and "1.5 kw" not in text

@@ -210,6 +210,7 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.3, color="#333333",
                                      connectionstyle="arc3,rad=0.08", zorder=1))
         if few:
+            ships = list({s.shipment_id: s for s in ships}.values())  # one per shipment, whatever it carried
             label = (", ".join(f"{s.shipment_id} {s.shipped_on.isoformat()}" for s in ships[:2])
                      if len(ships) <= 2 else f"{len(ships):,} shipments")
             ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 - 0.06, textwrap.fill(label, 24),

@@ -82,6 +82,7 @@ class Exhibit:
     doc: Any
     file: Path | None  # the held file, verified against its SHA-256; None when no copy is held
     entries: list[str] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)  # every document row recording this paper (doc is the first)
     pages: int = 0  # pages in the binder, once it is laid out
     first_page: int | None = None  # its first Bates number
 
@@ -167,11 +168,19 @@ def _lots(pkg: Package, ed: Edition, rows: Iterable[Any]) -> str:
 def _entry_steps(pkg: Package, ed: Edition, r: Any) -> Iterable[StepFact]:
     """The entry's production and shipment steps, oldest first, each with its documents."""
     chain, up, e = pkg.d.chain, r.context.upstream, r.entry
-    ships: dict[str, list] = defaultdict(list)
+    # One step per shipment (shipment_id), after the last of the lots it carried: a container of
+    # stators, rotors and housings is one shipment, not three.
+    legs: dict[str, list] = defaultdict(list)
     for s in up.shipments:
-        ships[s.lot_id].append(s)
+        legs[s.shipment_id].append(s)
+    ships: dict[str, list[str]] = defaultdict(list)
+    story = _story_order(chain, up)
+    rank = {lot: i for i, lot in enumerate(story)}
+    for sid, rows in legs.items():
+        last = max((r.lot_id for r in rows), key=lambda lot: rank.get(lot, -1))
+        ships[last].append(sid)
     done: set[str] = set()
-    for lot_id in _story_order(chain, up):
+    for lot_id in story:
         lot = chain.lots[lot_id]
         pid = chain.made_by.get(lot_id)
         if pid and pid not in done:
@@ -195,16 +204,20 @@ def _entry_steps(pkg: Package, ed: Edition, r: Any) -> Iterable[StepFact]:
                            f"Raw material: {ed.qty(lot.quantity, chain.unit_of(lot_id))} {_item(pkg, lot_id)} "
                            f"(lot {lot_id}){made} at {_place(pkg, ed, lot.facility_id)} ({claim}).",
                            list(chain.documents_on.get(("lot", lot_id), ())), f"lot:{lot_id}")
-        for s in ships.get(lot_id, ()):
+        for sid in ships.get(lot_id, ()):
+            rows = legs[sid]
+            s = rows[0]
             how = f" by {s.transport_mode}" if s.transport_mode else ""
-            bl = f", bill of lading {s.bill_of_lading}" if s.bill_of_lading else ""
+            bls = list(dict.fromkeys(r.bill_of_lading for r in rows if r.bill_of_lading))
+            bl = f", bill of lading {', '.join(bls)}" if bls else ""
             arrived = f", arrived {s.arrived_on.isoformat()}" if s.arrived_on else ""
+            goods = "; ".join(f"{ed.qty(r.quantity, chain.unit_of(r.lot_id))} {_item(pkg, r.lot_id)} (lot {r.lot_id})"
+                              for r in rows)
             yield StepFact(e.entry_number, 0, s.shipped_on, chain.country_of(s.from_facility_id), s.from_facility_id,
-                           f"Shipment {s.shipment_id}: {ed.qty(s.quantity, chain.unit_of(s.lot_id))} "
-                           f"{_item(pkg, s.lot_id)} (lot {s.lot_id}) shipped{how} on {s.shipped_on.isoformat()} "
+                           f"Shipment {sid}: {goods} shipped{how} on {s.shipped_on.isoformat()} "
                            f"from {_place(pkg, ed, s.from_facility_id)} to {_place(pkg, ed, s.to_facility_id)}"
                            f"{bl}{arrived}.",
-                           list(chain.documents_on.get(("shipment", s.shipment_id), ())), f"shipment:{s.shipment_id}")
+                           list(chain.documents_on.get(("shipment", sid), ())), f"shipment:{sid}")
     port = f" at port {e.port_of_entry}" if e.port_of_entry else ""
     yield StepFact(e.entry_number, 0, e.entry_date, "US", "",
                    f"US customs entry {e.entry_number}{port} on {e.entry_date.isoformat()}: "
@@ -244,12 +257,29 @@ def facts_of(pkg: Package) -> Facts:
             if r.entry.entry_number not in entries_of[d.document_id]:
                 entries_of[d.document_id].append(r.entry.entry_number)
     held = {doc.document_id: src for doc, src in held_documents(pkg, pkg.d.evidence_store)[0]}
-    exhibits = [Exhibit(i, d, held.get(d.document_id), entries_of[d.document_id])
-                for i, d in enumerate(order.values(), start=1)]
-    facts = Facts(pkg, edition, pkg.bates_prefix, steps, exhibits, {x.doc.document_id: x for x in exhibits},
-                  step_of)
+    # One exhibit per paper: document rows of one type, number and issuer are one document recorded
+    # against several lots or shipments (a certificate covering three lots), never three exhibits.
+    papers: dict[Any, list[Any]] = {}
+    for d in order.values():
+        papers.setdefault(paper_of(d), []).append(d)
+    exhibits = []
+    for i, rows in enumerate(papers.values(), start=1):
+        file = next((held[d.document_id] for d in rows if held.get(d.document_id)), None)
+        entries = list(dict.fromkeys(n for d in rows for n in entries_of[d.document_id]))
+        first = next((d for d in rows if held.get(d.document_id)), rows[0])
+        exhibits.append(Exhibit(i, first, file, entries, rows))
+    facts = Facts(pkg, edition, pkg.bates_prefix, steps, exhibits,
+                  {d.document_id: x for x in exhibits for d in x.rows}, step_of)
     pkg.cache["facts"] = facts
     return facts
+
+
+def paper_of(doc: Any) -> tuple:
+    """What makes two document rows one paper: the same type, number and issuer (a row with no
+    number is a paper of its own)."""
+    if not doc.reference_no:
+        return ("row", doc.document_id)
+    return (doc.doc_type, doc.reference_no.strip(), (doc.issuer or "").strip())
 
 
 # --- what each document covers, in words ---------------------------------------------------------
@@ -258,12 +288,16 @@ def covers_text(pkg: Package, doc: Any) -> str:
     chain, kind, ident = pkg.d.chain, doc.covers_type, doc.covers_id
     if kind == "shipment":
         ships = pkg.cache.get("shipments")
-        if ships is None:
-            ships = pkg.cache["shipments"] = {s.shipment_id: s for r in pkg.results
-                                              for s in r.context.upstream.shipments}
-        s = ships.get(ident)
-        if s is not None:
-            return f"shipment {ident} of lot {s.lot_id} from {s.from_facility_id} to {s.to_facility_id}"
+        if ships is None:  # shipment_id -> its rows, one per lot carried
+            ships = pkg.cache["shipments"] = defaultdict(dict)
+            for r in pkg.results:
+                for s in r.context.upstream.shipments:
+                    ships[s.shipment_id].setdefault(s.lot_id, s)
+        rows = list(ships.get(ident, {}).values())
+        if rows:
+            lots = ", ".join(s.lot_id for s in rows)
+            return (f"shipment {ident} of lot{'s' if len(rows) > 1 else ''} {lots} from {rows[0].from_facility_id} "
+                    f"to {rows[0].to_facility_id}")
     if kind == "process" and ident in chain.processes:
         p = chain.processes[ident]
         return f"process {ident}: {p.process_type.replace('_', ' ')} at {p.facility_id}"
@@ -402,12 +436,12 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
                 ins = "; ".join(f"{_item(pkg, pl.lot_id)} (lot {pl.lot_id}, "
                                 f"{country_name(pkg.d.origins[pl.lot_id].country) or 'origin unknown'})"
                                 for pl in chain.inputs_of.get(pid, ()))
-                made.append(f"{_item(pkg, lot).capitalize()} (lot {lot}) was made by "
+                made.append(f"Lot {lot} ({_item(pkg, lot)}) was made by "
                             f"{p.process_type.replace('_', ' ')} at {_place(pkg, ed, p.facility_id)}, completed "
                             f"{p.completed_on.isoformat()} (Step {step})" + (f", from {ins}." if ins else "."))
             else:
                 lt = chain.lots[lot]
-                made.append(f"{_item(pkg, lot).capitalize()} (lot {lot}) was produced at "
+                made.append(f"Lot {lot} ({_item(pkg, lot)}) was produced at "
                             f"{_place(pkg, ed, lt.facility_id)} (Step {step}).")
         others = [f"{lot} ({country_name(c) or 'origin unknown'})" for lot, c in r.other_origin_inputs]
         if others:
@@ -415,7 +449,7 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
             made.append(f"Inputs of other origins: {', '.join(others[:10])}{more}.")
         yield {"entry_number": number, "topic": "How and where they were made", "text": " ".join(made)}
         entry_steps = [s for s in facts.steps if s.entry_number == number]
-        ships = sum(1 for s in entry_steps if s.subject.startswith("shipment:"))
+        ships = len({s.subject for s in entry_steps if s.subject.startswith("shipment:")})
         yield {"entry_number": number, "topic": "Route",
                "text": f"The goods and their inputs moved {' > '.join(country_name(c) for c in r.route)} in "
                        f"{ships} shipment{'s' if ships != 1 else ''}; Steps 1 to {len(entry_steps)} list every "
@@ -424,8 +458,12 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
         cited = sorted({facts.by_document[d.document_id].number for s in entry_steps for d in s.docs})
         docs = [x for x in facts.exhibits if number in x.entries]
         attached = sum(1 for x in docs if x.file is not None)
+        twice = [x for x in docs if len(x.rows) > 1]
         text = (f"{len(docs)} documents cover this entry's goods and their inputs ({attached} attached); each step "
                 f"cites the exhibits that prove it" + (f" (Exhibits {_ranges(cited)})." if cited else "."))
+        if twice:
+            text += " " + "; ".join(f"Exhibit {x.number} is one document, recorded {len(x.rows)} times in the "
+                                    f"records, once for each of the {_covered(x)} it covers" for x in twice) + "."
         metal = _SECTION_232.get(e.hts[:2])
         certs = [x for x in docs if x.doc.doc_type == "mill_certificate" and x.doc.stated_origin]
         if metal and certs:
@@ -433,6 +471,15 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
                 f"the mill certificate, Exhibit {x.number}, states that the metal of {covers_text(pkg, x.doc)} was "
                 f"{metal} in {country_name(x.doc.stated_origin)}" for x in certs) + "."
         yield {"entry_number": number, "topic": "Documents", "text": text}
+
+
+def _covered(x: Exhibit) -> str:
+    """What the rows of one paper cover, counted: "3 lots", "1 shipment and 1 entry"."""
+    counts: dict[str, int] = defaultdict(int)
+    for d in x.rows:
+        counts[d.covers_type] += 1
+    plural = {"lot": "lots", "shipment": "shipments", "process": "processes", "entry": "entries"}
+    return " and ".join(f"{n} {plural.get(k, k + 's') if n > 1 else k}" for k, n in counts.items())
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -455,9 +502,12 @@ def exhibit_rows(pkg: Package) -> Iterable[dict]:
     facts = facts_of(pkg)
     for x in facts.exhibits:
         d = x.doc
+        covers = "; ".join(dict.fromkeys(covers_text(pkg, row) for row in x.rows))
+        if len(x.rows) > 1:
+            covers += f" (one document, recorded {len(x.rows)} times in the records, once for each)"
         yield {"exhibit": x.number, "doc_type": _label(d.doc_type), "reference_no": d.reference_no,
                "issuer": facts.edition.mark("name", d.issuer), "issued_on": d.issued_on,
-               "covers": covers_text(pkg, d), "entries": ", ".join(x.entries), "pages": facts.pages_of(x),
+               "covers": covers, "entries": ", ".join(x.entries), "pages": facts.pages_of(x),
                "file": Path(d.file).name if d.file and x.file else "", "sha256": d.sha256 if x.file else ""}
 
 
@@ -560,4 +610,4 @@ def certificate_rows(pkg: Package) -> Iterable[dict]:
             states = f"country of origin: {country_name(d.stated_origin)}" if d.stated_origin else "no country stated"
         yield {"exhibit": x.number, "doc_type": _label(d.doc_type), "reference_no": d.reference_no,
                "issuer": facts.edition.mark("name", d.issuer), "issued_on": d.issued_on,
-               "covers": covers_text(pkg, d), "states": states}
+               "covers": "; ".join(dict.fromkeys(covers_text(pkg, row) for row in x.rows)), "states": states}

@@ -196,7 +196,42 @@ def test_the_public_edition_shows_no_confidential_value(cli, imported):
                       "[name redacted]", "[quantity redacted] kg"):
             assert plain.lower() in text.lower(), (where, plain)
         assert "PUBLIC VERSION" in text and "BUSINESS CONFIDENTIAL" not in text
-    assert "withheld from the public version" in texts["binder"]
+    assert "withheld from the public version" in " ".join(texts["binder"].split())
+
+
+# Identifiers name a supplier as surely as its name: facility, lot, process and shipment ids, document
+# numbers, bills of lading; and when a facility was founded.
+IDENTIFIERS = ["CN-SMELT", "VN-EXT", "MY-WH", "US-DC", "VAH", "B-1", "PC-1", "P-1", "EXT-1", "S-1", "S-2", "S-3",
+               "BL-S-1", "BL-S-3", "MC-0042", "C/O 2024-118", "REF-", "MC-1", "COO-1", "2012-03-01"]
+
+
+def test_the_public_edition_aliases_every_supplier_identifier(cli, imported):
+    out, pdf = submission(cli, imported, "public")
+    texts = {"workbook": "\n".join(cells(out)), "binder": "\n".join(pages(pdf))}
+    for where, text in texts.items():
+        for ident in IDENTIFIERS:
+            assert not re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w]|-\w)", text), (where, ident)
+    # One alias per identifier, the same on every sheet: the extrusion plant is one facility throughout.
+    steps = sheet(out, "Steps")
+    extrusion = next(r["What happened"] for r in steps if r["What happened"].startswith("Extrusion"))
+    plant = re.search(r"at (\[Facility [A-Z]+\])", extrusion).group(1)
+    facilities = {r["Facility"]: r for r in sheet(out, "Facilities")}
+    assert facilities[plant]["Country"] == "Vietnam" and facilities[plant]["Established"] == "[founding date redacted]"
+    assert len(facilities) == 4 and all(re.fullmatch(r"\[Facility [A-D]\]", f) for f in facilities)
+    mill = next(r for r in sheet(out, "Certificates") if r["Document"] == "Mill certificate")
+    assert mill["Number"] == f"[Document {mill['Exhibit']}]"
+    # The confidential edition keeps them, bracketing the founding date.
+    out, _ = submission(cli, imported, "confidential")
+    assert "VN-EXT" in "\n".join(cells(out)) and "[2012-03-01]" in "\n".join(cells(out))
+
+
+def test_the_motor_public_edition_names_no_supplier_identifier(motor):
+    out, pdf = motor["public"]
+    text = "\n".join(cells(out)) + "\n".join(pages(pdf))
+    for ident in ("CN-NB-PARTS", "MX-QRO-MOTOR", "NBMP-INV-0117", "GBI-USMCA-2024", "CCPIT-NB", "COSU6240305118",
+                  "SH-NB-QRO-0305", "ST-24-0301", "MOT-24-0415", "ASSY-24-0415"):
+        assert ident not in text, ident
+    assert "Mexico" in text and "19 CFR 102.11(a)(3)" in text and "Simple assembly" in text
 
 
 def test_the_confidential_edition_brackets_confidential_values(cli, imported):

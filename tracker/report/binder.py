@@ -282,7 +282,8 @@ def _note_page(facts: Facts, x: Exhibit, header: str, withheld: bool = False) ->
         name = Path(d.file).name if d.file else ""
         text = (f"{what}. The held file {name} (SHA-256 {d.sha256}) is not a PDF or an image and cannot be shown "
                 f"as pages; it is available as the original file.")
-    return _document([Paragraph(f"Exhibit {x.number}", styles["h1"]), Paragraph(_text(text), styles["body"])],
+    return _document([Paragraph(f"Exhibit {x.number}", styles["h1"]),
+                      Paragraph(_text(facts.scrub(text)), styles["body"])],
                      False, header)
 
 
@@ -345,8 +346,8 @@ def write_binder(pkg: Package, layout: dict, path: Path) -> int:
     for x in facts.exhibits:
         if x.file is not None:
             d = x.doc
-            sections.append(Section(str(x.number), f"{d.doc_type.replace('_', ' ').capitalize()} "
-                                    f"{d.reference_no or ''}".strip(),
+            sections.append(Section(str(x.number), facts.scrub(f"{d.doc_type.replace('_', ' ').capitalize()} "
+                                                               f"{d.reference_no or ''}".strip()),
                                     lambda x=x: _exhibit_pages(facts, x, left)))
     for s in [narrative, *sections]:
         s.pdf = s.render()

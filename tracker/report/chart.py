@@ -42,6 +42,7 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
 
     chain, up = pkg.d.chain, r.context.upstream
     ed = pkg.edition or Edition()
+    scrub = _scrubber(pkg)
     facs = set(up.facilities) | {s.to_facility_id for s in up.shipments} | {entry_facility(r)}
     made: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     klasses: dict[str, set[str]] = defaultdict(set)
@@ -98,7 +99,8 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
                 lines.append(f"raw material: {item}" + (f", {n:,} lots" if n > 1 else ""))
             else:
                 lines.append(f"{what}: {item}" + (f", {n:,} runs" if n > 1 else ""))
-        box["lines"] = lines
+        box["lines"] = [scrub(t) for t in lines]
+        box["title"] = scrub(box["title"])
         box["basis"] = basis in ids
         box["duty"] = duty is not None and duty in ids
     arrows: dict[tuple[str, str], list] = defaultdict(list)
@@ -107,6 +109,15 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
         if a and b and a != b:
             arrows[(a, b)].append(s)
     return boxes, arrows, basis
+
+
+def _scrubber(pkg: Package):
+    """The public edition's aliases for identifiers (submission.Facts.scrub), else text as it is."""
+    if pkg.edition is None or pkg.edition.name != "public":
+        return lambda text: text
+    from .submission import facts_of
+
+    return facts_of(pkg).scrub
 
 
 def _levels(boxes: dict, arrows: dict) -> dict[str, int]:
@@ -213,7 +224,7 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
             ships = list({s.shipment_id: s for s in ships}.values())  # one per shipment, whatever it carried
             label = (", ".join(f"{s.shipment_id} {s.shipped_on.isoformat()}" for s in ships[:2])
                      if len(ships) <= 2 else f"{len(ships):,} shipments")
-            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 - 0.06, textwrap.fill(label, 24),
+            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 - 0.06, textwrap.fill(_scrubber(pkg)(label), 24),
                     ha="center", va="bottom", fontsize=9, color="#333333", zorder=4,
                     bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
     e = r.entry
@@ -223,9 +234,9 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
     duties = "".join(f" {regimes_words(keys)}: {country_name(ro.origin) or 'not established'}."
                      for keys, ro in split)
     fig.text(0.5 / width, 1 - (0.55 if stamped else 0.08) / height,
-             textwrap.fill(f"Entry {e.entry_number}: {chain.items[chain.lots[e.lot_id].item_id].description}, "
+             textwrap.fill(_scrubber(pkg)(f"Entry {e.entry_number}: {chain.items[chain.lots[e.lot_id].item_id].description}, "
                            f"HTS {e.hts}. Country of origin{' (marking)' if split else ''}: {origin}.{duties} "
-                           f"Route: {' > '.join(country_name(c) for c in r.route)}.", int(width * 9)),
+                           f"Route: {' > '.join(country_name(c) for c in r.route)}."), int(width * 9)),
              fontsize=11, weight="bold", va="top")
     used = [k for k in ROLES if any(b["role"] == k for b in boxes.values())]
     handles = [Patch(fc=ROLES[k][0], ec=ROLES[k][1], label=ROLES[k][2]) for k in used]

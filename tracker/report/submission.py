@@ -35,7 +35,12 @@ from .rows import _story_order, sheet_rows
 __all__ = ["Edition", "Exhibit", "Facts", "facts_of", "EDITIONS", "CONFIDENTIAL_KINDS"]
 
 EDITIONS = ("confidential", "public")
-CONFIDENTIAL_KINDS = ("name", "address", "quantity", "value")
+CONFIDENTIAL_KINDS = ("name", "address", "quantity", "value", "founding_date")
+# Supplier identifiers the public edition replaces with neutral aliases, consistent through the
+# document ("[Facility A]", "[Document 3]"): ids and numbers name the supplier as surely as its name.
+ALIAS_KINDS = ("company", "facility", "lot", "process", "shipment", "reference_no", "bill_of_lading")
+_ALIAS_LABEL = {"company": "Company", "facility": "Facility", "lot": "Lot", "process": "Process",
+                "shipment": "Shipment", "reference_no": "Document", "bill_of_lading": "B/L"}
 CERTIFICATES = ("certificate_of_origin", "mill_certificate")
 # Section 232 (steel: HTS chapters 72, 73; aluminium: 76) turns on where the metal was first
 # made: melted and poured (steel) or smelted and cast (aluminium), as a mill certificate states.
@@ -47,12 +52,13 @@ class Edition:
     """How confidential values are shown: as they are (internal review), in brackets, or redacted."""
     name: str = "internal"  # internal | confidential | public
     confidential: frozenset[str] = frozenset()
+    aliased: frozenset[str] = frozenset()  # identifiers the public edition replaces with aliases
 
     def mark(self, kind: str, value: Any) -> str:
         text = "" if value is None else str(value)
         if not text or self.name == "internal" or kind not in self.confidential:
             return text
-        return f"[{text}]" if self.name == "confidential" else f"[{kind} redacted]"
+        return f"[{text}]" if self.name == "confidential" else f"[{kind.replace('_', ' ')} redacted]"
 
     def qty(self, q: Decimal | None, unit: str | None = None) -> str:
         if q is None:
@@ -109,6 +115,19 @@ class Facts:
     exhibits: list[Exhibit]
     by_document: dict[str, Exhibit]
     step_of: dict[tuple[str, str], int]  # (entry, subject) -> step number
+    aliases: dict[str, str] = field(default_factory=dict)  # public edition: identifier -> "[Facility A]"
+    _pattern: Any = None
+
+    def scrub(self, value: Any) -> Any:
+        """Text with every aliased identifier replaced by its alias (public edition); as it is otherwise."""
+        if not self.aliases or not isinstance(value, str):
+            return value
+        if self._pattern is None:
+            import re
+
+            ids = sorted(self.aliases, key=lambda k: (-len(k), k))
+            self._pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w]|-\w)")
+        return self._pattern.sub(lambda m: self.aliases[m.group(1)], value)
 
     def cite(self, docs: Iterable[Any]) -> str:
         numbers = sorted({self.by_document[d.document_id].number for d in docs})
@@ -270,8 +289,70 @@ def facts_of(pkg: Package) -> Facts:
         exhibits.append(Exhibit(i, first, file, entries, rows))
     facts = Facts(pkg, edition, pkg.bates_prefix, steps, exhibits,
                   {d.document_id: x for x in exhibits for d in x.rows}, step_of)
+    if edition.name == "public" and edition.aliased:
+        facts.aliases = _aliases(pkg, exhibits, edition.aliased)
     pkg.cache["facts"] = facts
     return facts
+
+
+def _letters(n: int) -> str:
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _aliases(pkg: Package, exhibits: list[Exhibit], kinds: frozenset[str]) -> dict[str, str]:
+    """Every supplier identifier of the routes -> its alias: facilities and companies by letter, the
+    rest by number; a document's number (and its row ids) by its exhibit number."""
+    from .chart import entry_facility
+
+    chain = pkg.d.chain
+    found: dict[str, dict[str, None]] = {k: {} for k in ALIAS_KINDS}
+    for r in pkg.results:
+        up = r.context.upstream
+        facs = list(up.facilities) + [s.to_facility_id for s in up.shipments] + [entry_facility(r)]
+        for fid in facs:
+            found["facility"][fid] = None
+            company = chain.facilities[fid].company_id
+            if company:
+                found["company"][company] = None
+        for lot in [*up.lots, r.entry.lot_id]:
+            found["lot"][lot] = None
+        for pid in up.processes:
+            found["process"][pid] = None
+        for s in up.shipments:
+            found["shipment"][s.shipment_id] = None
+            if s.bill_of_lading:
+                found["bill_of_lading"][s.bill_of_lading] = None
+    out: dict[str, str] = {}
+    for kind in ("company", "facility", "lot", "process", "shipment", "bill_of_lading"):
+        if kind not in kinds:
+            continue
+        for i, ident in enumerate(sorted(found[kind])):
+            mark = _letters(i) if kind in ("company", "facility") else str(i + 1)
+            out.setdefault(ident, f"[{_ALIAS_LABEL[kind]} {mark}]")
+    if "reference_no" in kinds:
+        for x in exhibits:
+            for d in x.rows:
+                for ident in (d.reference_no, d.document_id):
+                    if ident:
+                        out.setdefault(ident.strip(), f"[Document {x.number}]")
+    return out
+
+
+def scrubbed(fn):
+    """A submission sheet's rows with the public edition's aliases in every text."""
+    import functools
+
+    @functools.wraps(fn)
+    def rows(pkg: Package) -> Iterable[dict]:
+        facts = facts_of(pkg)
+        for row in fn(pkg):
+            yield {k: facts.scrub(v) for k, v in row.items()} if facts.aliases else row
+    return rows
 
 
 def paper_of(doc: Any) -> tuple:
@@ -410,6 +491,7 @@ def _substantial_text(facts: Facts, r: Any) -> str:
 
 
 @sheet_rows("entry_number", "topic", "text")
+@scrubbed
 def summary_rows(pkg: Package) -> Iterable[dict]:
     """The cover narrative: per entry, the goods, how and where they were made, the route, the
     origin and the rule it rests on, and the documents that prove each step."""
@@ -497,6 +579,7 @@ def _ranges(numbers: list[int]) -> str:
 
 @sheet_rows("exhibit", "doc_type", "reference_no", "issuer", "issued_on", "covers", "entries", "pages", "file",
             "sha256")
+@scrubbed
 def exhibit_rows(pkg: Package) -> Iterable[dict]:
     """The exhibit index: every document on the routes, numbered, with its pages in the binder."""
     facts = facts_of(pkg)
@@ -512,6 +595,7 @@ def exhibit_rows(pkg: Package) -> Iterable[dict]:
 
 
 @sheet_rows("entry_number", "step", "date", "country", "facility_id", "event", "exhibits")
+@scrubbed
 def step_rows(pkg: Package) -> Iterable[dict]:
     """Numbered production and shipment steps, oldest first, each citing its exhibits."""
     facts = facts_of(pkg)
@@ -533,6 +617,7 @@ def _yield_text(ins: Decimal, outs: Decimal, in_unit: str | None, out_unit: str 
 
 @sheet_rows("entry_number", "step", "process", "facility_id", "country", "input_item", "quantity_in",
             "output_item", "quantity_out", "implied_yield", "exhibits")
+@scrubbed
 def yield_rows(pkg: Package) -> Iterable[dict]:
     """Per process, each input item against each output item, with the yield it implies.
 
@@ -571,6 +656,7 @@ def yield_rows(pkg: Package) -> Iterable[dict]:
 
 @sheet_rows("facility_id", "name", "country", "facility_type", "address", "operator", "established_on",
             "activities")
+@scrubbed
 def party_rows(pkg: Package) -> Iterable[dict]:
     """Every facility on the routes: where, who operates it, since when, and what happened there."""
     facts = facts_of(pkg)
@@ -591,11 +677,14 @@ def party_rows(pkg: Package) -> Iterable[dict]:
         op = chain.companies.get(f.company_id) if f.company_id else None
         yield {"facility_id": fid, "name": ed.mark("name", f.name), "country": country_name(f.country),
                "facility_type": f.facility_type, "address": ed.mark("address", f.address),
-               "operator": ed.mark("name", op.name) if op else "", "established_on": f.established_on,
+               "operator": ed.mark("name", op.name) if op else "",
+               "established_on": ed.mark("founding_date", f.established_on.isoformat()) if f.established_on and
+               "founding_date" in ed.confidential and ed.name != "internal" else f.established_on,
                "activities": ", ".join(sorted(did.get(fid, ())))}
 
 
 @sheet_rows("exhibit", "doc_type", "reference_no", "issuer", "issued_on", "covers", "states")
+@scrubbed
 def certificate_rows(pkg: Package) -> Iterable[dict]:
     """Certificates of origin and mill certificates, and the country each states."""
     facts = facts_of(pkg)

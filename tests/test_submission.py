@@ -400,3 +400,21 @@ def test_supplier_text_is_printed_as_given(motor):
     out, _ = motor["confidential"]
     text = " ".join(cells(out))
     assert "AC motor, 3-phase, 1.5 kW" in text and "Ac motor" not in text and "1.5 kw" not in text
+
+
+def test_binder_tables_never_break_a_word_or_an_id(motor, cli, imported):
+    """Columns are as wide as their longest word (type down to 8 pt at the least): an id, a word or
+    a header is never split across lines ("CCPIT-NB-2024 / -0117", "warehou / se", "Ste / p")."""
+    _, pdf = motor["confidential"]
+    words = {w for p in pages(pdf) for w in p.split()}
+    assert "CCPIT-NB-2024-0117" in words and "COSU6240305118" in words and "231-4480115-7" in words
+    assert not {"-0117", "Exhibi", "Ste", "Establishe"} & words
+    _, pdf = submission(cli, imported, "confidential")
+    words = {w for p in pages(pdf) for w in p.split()}
+    assert "warehouse" in words and not {"warehou", "wareho", "Ste", "Exhibi"} & words
+
+
+def test_the_supply_chain_sheet_prints_one_page_wide(motor):
+    ws = load_workbook(motor["confidential"][0])["Supply chain"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight in (0, "0")  # as many pages down as pictures, one across

@@ -166,6 +166,8 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
     fig = plt.figure(figsize=(width, height))
     # Inches kept for the title and legend (and, on a binder page, clear of its stamps).
     legend_h, title_h, label_w = (1.25, 1.05, 1.1) if stamped else (0.6, 0.55, 1.1)
+    if any(b["duty"] for b in boxes.values()):  # two outlines to explain: the legend takes more lines
+        legend_h += 0.35
     ax = fig.add_axes((label_w / width, legend_h / height, 1 - label_w / width - 0.01,
                        1 - (legend_h + title_h) / height))
     ax.set_xlim(0, cols)
@@ -249,7 +251,9 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
         handles.append(Patch(fc="white", ec=_DUTY, lw=3.2, ls="--",
                              label=f"where the {regimes_words(keys)} origin ({country_name(ro.origin)}, "
                                    f"{ro.rule}) was conferred"))
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False,
+    for h in handles:  # long labels wrap, so the legend stays inside the page
+        h.set_label(textwrap.fill(h.get_label(), 62))
+    fig.legend(handles=handles, loc="lower center", ncol=3 if len(handles) <= 4 else 2, fontsize=9, frameon=False,
                bbox_to_anchor=(0.5, (0.6 if stamped else 0.02) / height))
     return fig
 
@@ -297,5 +301,10 @@ def route_map_sheet(wb: Workbook, pkg: Package, spec: dict) -> None:
         row += 32  # 640 pixels: the picture, then the page break
         if r is not pkg.results[-1]:
             ws.row_breaks.append(Break(id=row - 1))  # one picture a page
+    # The picture's right edge may reach past the tenth column however wide a program draws a character:
+    # print it one page wide, so no sliver of it spills onto a page of its own (set before the first
+    # row: a write-only sheet writes its properties then).
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.append([styled_cell(ws, "")])  # a sheet with only a picture still needs one row to open cleanly
 

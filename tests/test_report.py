@@ -314,6 +314,10 @@ def test_a_layout_with_a_typo_or_no_columns_is_refused(cli, workbook, tmp_path):
     layout.write_text('[[sheet]]\nkind = "route"\nname = "Steps"\n')
     err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
     assert "typo.toml" in err and "sheet Steps" in err and "needs columns" in err
+    layout.write_text('[confidential]\naliased = ["facility", "lots"]\n[[sheet]]\nkind = "summary"\nname = "S"\n'
+                      'columns = [{ key = "text" }]\n')
+    err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
+    assert "unknown aliased identifier 'lots'" in err
     assert "internal error" not in err
 
 

@@ -65,8 +65,9 @@ def _regime_rule(r: EntryResult) -> tuple[str, str]:
                + ("" if m.status == "resolved" else f", unresolved: {'; '.join(m.missing)}") + "."
     basis = m.basis
     for keys, ro in duty_origins(r):
-        rule += (f" {regimes_words(keys)}: {country_name(ro.origin) or 'not established'} ({ro.rule}, "
-                 f"substantial transformation; CBP HQ H301619): duties follow this origin.")
+        why = ", substantial transformation; CBP HQ H301619" if m.law == "part102" else ""
+        rule += (f" {regimes_words(keys)}: {country_name(ro.origin) or 'not established'} ({ro.rule}{why}): "
+                 f"duties follow this origin.")
         basis += f" | {regimes_words(keys)}: {ro.basis}"
     return rule, basis
 

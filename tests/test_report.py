@@ -199,7 +199,11 @@ def assert_printable(ws) -> None:
     assert hf.scaleWithDoc is False
     assert all(p.size is None or p.size >= 9 for p in (hf.oddHeader.left, hf.oddHeader.center,
                                                         hf.oddHeader.right, hf.oddFooter.center))
-    assert not ws.sheet_properties.pageSetUpPr.fitToPage  # a fitted page would shrink text below 9 pt
+    texts = [c.value for row in ws.iter_rows() for c in row if c.value not in (None, "")]
+    if ws._images and not texts:  # a picture page prints one page wide, so no sliver spills over
+        assert ws.page_setup.fitToWidth == 1, ws.title
+    else:
+        assert not ws.sheet_properties.pageSetUpPr.fitToPage  # a fitted page would shrink text below 9 pt
     scale = (ws.page_setup.scale or 100) / 100
     for row in ws.iter_rows():
         for c in row:
@@ -310,6 +314,10 @@ def test_a_layout_with_a_typo_or_no_columns_is_refused(cli, workbook, tmp_path):
     layout.write_text('[[sheet]]\nkind = "route"\nname = "Steps"\n')
     err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
     assert "typo.toml" in err and "sheet Steps" in err and "needs columns" in err
+    layout.write_text('[confidential]\naliased = ["facility", "lots"]\n[[sheet]]\nkind = "summary"\nname = "S"\n'
+                      'columns = [{ key = "text" }]\n')
+    err = cli("report", "--entry", "E-1", "-o", out, "--layout", layout, code=1).stderr
+    assert "unknown aliased identifier 'lots'" in err
     assert "internal error" not in err
 
 

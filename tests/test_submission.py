@@ -196,7 +196,42 @@ def test_the_public_edition_shows_no_confidential_value(cli, imported):
                       "[name redacted]", "[quantity redacted] kg"):
             assert plain.lower() in text.lower(), (where, plain)
         assert "PUBLIC VERSION" in text and "BUSINESS CONFIDENTIAL" not in text
-    assert "withheld from the public version" in texts["binder"]
+    assert "withheld from the public version" in " ".join(texts["binder"].split())
+
+
+# Identifiers name a supplier as surely as its name: facility, lot, process and shipment ids, document
+# numbers, bills of lading; and when a facility was founded.
+IDENTIFIERS = ["CN-SMELT", "VN-EXT", "MY-WH", "US-DC", "VAH", "B-1", "PC-1", "P-1", "EXT-1", "S-1", "S-2", "S-3",
+               "BL-S-1", "BL-S-3", "MC-0042", "C/O 2024-118", "REF-", "MC-1", "COO-1", "2012-03-01"]
+
+
+def test_the_public_edition_aliases_every_supplier_identifier(cli, imported):
+    out, pdf = submission(cli, imported, "public")
+    texts = {"workbook": "\n".join(cells(out)), "binder": "\n".join(pages(pdf))}
+    for where, text in texts.items():
+        for ident in IDENTIFIERS:
+            assert not re.search(rf"(?<![\w-]){re.escape(ident)}(?![\w]|-\w)", text), (where, ident)
+    # One alias per identifier, the same on every sheet: the extrusion plant is one facility throughout.
+    steps = sheet(out, "Steps")
+    extrusion = next(r["What happened"] for r in steps if r["What happened"].startswith("Extrusion"))
+    plant = re.search(r"at (\[Facility [A-Z]+\])", extrusion).group(1)
+    facilities = {r["Facility"]: r for r in sheet(out, "Facilities")}
+    assert facilities[plant]["Country"] == "Vietnam" and facilities[plant]["Established"] == "[founding date redacted]"
+    assert len(facilities) == 4 and all(re.fullmatch(r"\[Facility [A-D]\]", f) for f in facilities)
+    mill = next(r for r in sheet(out, "Certificates") if r["Document"] == "Mill certificate")
+    assert mill["Number"] == f"[Document {mill['Exhibit']}]"
+    # The confidential edition keeps them, bracketing the founding date.
+    out, _ = submission(cli, imported, "confidential")
+    assert "VN-EXT" in "\n".join(cells(out)) and "[2012-03-01]" in "\n".join(cells(out))
+
+
+def test_the_motor_public_edition_names_no_supplier_identifier(motor):
+    out, pdf = motor["public"]
+    text = "\n".join(cells(out)) + "\n".join(pages(pdf))
+    for ident in ("CN-NB-PARTS", "MX-QRO-MOTOR", "NBMP-INV-0117", "GBI-USMCA-2024", "CCPIT-NB", "COSU6240305118",
+                  "SH-NB-QRO-0305", "ST-24-0301", "MOT-24-0415", "ASSY-24-0415"):
+        assert ident not in text, ident
+    assert "Mexico" in text and "19 CFR 102.11(a)(3)" in text and "Simple assembly" in text
 
 
 def test_the_confidential_edition_brackets_confidential_values(cli, imported):
@@ -279,3 +314,107 @@ def test_the_binder_from_python(env, imported):
                                store=evidence_dir(engine))
     assert pkg.edition.name == "public"
     assert len(PdfReader(io.BytesIO((imported / "py.pdf").read_bytes())).pages) >= 8
+
+
+# --- the demo's motor: CBP HQ H301619 -------------------------------------------------------------
+MOTOR = "231-4480115-7"  # Chinese stator, rotor and housing assembled in Mexico, declared MX under USMCA
+
+
+@pytest.fixture
+def motor(cli, tmp_path, monkeypatch):
+    """The demo database, with the motor's submission (both editions) and internal review written."""
+    demo = tmp_path / "demo"
+    cli("demo", "--dir", demo)
+    monkeypatch.setenv("TRACKER_DB", f"sqlite:///{demo / 'demo.db'}")
+    monkeypatch.setenv("TRACKER_EVIDENCE", str(demo / "demo-evidence"))
+    out = {}
+    for edition in ("confidential", "public"):
+        out[edition] = (demo / f"{edition}.xlsx", demo / f"{edition}.pdf")
+        cli("report", "--entry", MOTOR, "--for", "cbp", "-o", out[edition][0], "--pdf", out[edition][1],
+            "--edition", edition)
+    out["review"] = demo / "review.xlsx"
+    cli("report", "--entry", MOTOR, "-o", out["review"])
+    return out
+
+
+def test_the_motor_states_its_marking_origin_and_the_origin_duties_follow(motor):
+    out, pdf = motor["confidential"]
+    origin = {r["Topic"]: r["Facts"] for r in sheet(out, "Summary")}["Country of origin"]
+    assert "The country of origin is China" not in origin
+    assert "to declare on entry is Mexico, under 19 CFR 102.11(a)(3)" in origin
+    assert "For Section 301 and AD/CVD duties the country of origin is China, not Mexico" in origin
+    assert "CBP HQ H301619" in origin and "owed as for goods of China" in origin
+    cert = [r for r in sheet(out, "Certificates") if r["Document"] == "Certificate of origin" and
+            r["What it states"] == "country of origin: Mexico"]
+    assert cert and f"The entry claims USMCA" in origin and f"at Exhibit {cert[0]['Exhibit']}" in origin
+    assert "The marking origin, Mexico, is a party to USMCA" in origin
+    chart = next(p for p in pages(pdf) if "Country of origin (marking)" in p)
+    assert "Country of origin (marking): Mexico. Section 301 and AD/CVD: China." in " ".join(chart.split())
+    assert "where the marking origin (Mexico, 19 CFR 102.11(a)(3)) was conferred" in " ".join(chart.split())
+    assert "where the Section 301 and AD/CVD origin (China, 19 CFR 134.1(b)) was conferred" in " ".join(chart.split())
+
+
+def test_the_chart_outlines_the_step_of_each_origin(motor, monkeypatch):
+    from tracker.db import evidence_dir, open_db, read_tx
+    from tracker.report.build import build_package
+    from tracker.report.chart import _model
+
+    import os
+    engine = open_db(os.environ["TRACKER_DB"])
+    with read_tx(engine) as conn:
+        pkg = build_package(conn, [MOTOR], evidence_dir(engine))
+    boxes, _, _ = _model(pkg, pkg.results[0])
+    assert [k for k, b in boxes.items() if b["basis"]] == ["MX-QRO-MOTOR"]  # the tariff shift: marking
+    assert [k for k, b in boxes.items() if b["duty"]] == ["CN-NB-PARTS"]  # substantial transformation: 301
+
+
+def test_the_review_determination_rule_is_the_marking_rule(motor):
+    values = {r[0]: r[1] for r in load_workbook(motor["review"])["Determination"].iter_rows(values_only=True)
+              if r and r[0]}
+    assert values["Computed origin"] == "MX"
+    assert values["Rule"].startswith("Marking (19 CFR 102.11(a)(3)") and "the supplier states" not in values["Rule"]
+    assert "Section 301 and AD/CVD: China (19 CFR 134.1(b)" in values["Rule"]
+    assert values["Basis"].startswith("8503 inputs shift to 8501")
+
+
+def test_one_exhibit_per_document_and_one_step_per_shipment(motor):
+    out, _ = motor["confidential"]
+    exhibits = sheet(out, "Exhibits")
+    papers = [(r["Document"], r["Number"], r["Issued by"]) for r in exhibits]
+    assert len(papers) == len(set(papers))  # no paper twice
+    cert = [r for r in exhibits if r["Number"] == "CCPIT-NB-2024-0117"]
+    assert len(cert) == 1 and cert[0]["Pages in binder"].startswith("ORIGIN-")  # the three rows share the held copy
+    assert "one document, recorded 3 times" in cert[0]["What it covers"]
+    steps = sheet(out, "Steps")
+    assert [r["Step"] for r in steps if "SH-NB-QRO-0305" in r["What happened"]] == [4]
+    assert all(f"lot {lot}" in steps[3]["What happened"] for lot in ("HO-24-0301", "RO-24-0301", "ST-24-0301"))
+    summary = {r["Topic"]: r["Facts"] for r in sheet(out, "Summary")}
+    assert "in 2 shipments" in summary["Route"]
+    assert "Exhibit 1 is one document, recorded 3 times in the records, once for each of the 3 lots" in \
+        summary["Documents"]
+    cited = {int(n) for r in steps for n in re.findall(r"\d+", r["Exhibits"] or "")}
+    assert cited == {r["Exhibit"] for r in exhibits}
+
+
+def test_supplier_text_is_printed_as_given(motor):
+    out, _ = motor["confidential"]
+    text = " ".join(cells(out))
+    assert "AC motor, 3-phase, 1.5 kW" in text and "Ac motor" not in text and "1.5 kw" not in text
+
+
+def test_binder_tables_never_break_a_word_or_an_id(motor, cli, imported):
+    """Columns are as wide as their longest word (type down to 8 pt at the least): an id, a word or
+    a header is never split across lines ("CCPIT-NB-2024 / -0117", "warehou / se", "Ste / p")."""
+    _, pdf = motor["confidential"]
+    words = {w for p in pages(pdf) for w in p.split()}
+    assert "CCPIT-NB-2024-0117" in words and "COSU6240305118" in words and "231-4480115-7" in words
+    assert not {"-0117", "Exhibi", "Ste", "Establishe"} & words
+    _, pdf = submission(cli, imported, "confidential")
+    words = {w for p in pages(pdf) for w in p.split()}
+    assert "warehouse" in words and not {"warehou", "wareho", "Ste", "Exhibi"} & words
+
+
+def test_the_supply_chain_sheet_prints_one_page_wide(motor):
+    ws = load_workbook(motor["confidential"][0])["Supply chain"]
+    assert ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToWidth == 1
+    assert ws.page_setup.fitToHeight in (0, "0")  # as many pages down as pictures, one across

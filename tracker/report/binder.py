@@ -106,32 +106,83 @@ def _document(story: list, landscape_page: bool, header: str) -> bytes:
     return buf.getvalue()
 
 
+_MIN_TABLE_PT = 8.0  # tables shrink to fit a column's longest word, never below this
+
+
+def _fit_columns(rows: list[list[Any]], widths: list[float], frame: float, font: str,
+                 bold: str) -> tuple[float, list[float]]:
+    """(type size, column widths in points) so that no id or word breaks inside: each column at least
+    as wide as its longest word (words split at spaces only; at hyphens too when nothing else fits),
+    the rest of the frame shared as the layout's widths say; type from 9 pt down to 8 when needed."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    longest: list[list[tuple[str, bool]]] = []  # per column, its longest words (by characters)
+    for c in range(len(widths)):
+        words: dict[str, bool] = {}
+        for i, row in enumerate(rows):
+            v = row[c] if c < len(row) else None
+            text = "" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
+            for word in text[:_MAX_CELL_TEXT].split():
+                if len(word) > 3:
+                    words[word] = words.get(word, False) or i == 0
+        longest.append(sorted(words.items(), key=lambda kv: -len(kv[0]))[:12])
+
+    def need(size: float, at_hyphens: bool) -> list[float]:
+        out = []
+        for words in longest:
+            w = 0.0
+            for word, head in words:
+                parts = word.replace("-", "- ").split() if at_hyphens else [word]
+                w = max(w, max(stringWidth(p, bold if head else font, size) for p in parts))
+            out.append(w + 13)  # the cell's padding (6 pt a side), and a point to spare
+        return out
+
+    scale = frame / sum(widths)
+    for at_hyphens in (False, True):
+        for size in (9.0, 8.5, _MIN_TABLE_PT):
+            needed = need(size, at_hyphens)
+            if sum(needed) > frame:
+                continue
+            points = [max(w * scale, n) for w, n in zip(widths, needed)]
+            extra = sum(points) - frame  # taken from the columns with room to spare, in proportion
+            while extra > 0.01:
+                spare = [p - n for p, n in zip(points, needed)]
+                room = sum(spare)
+                points = [p - extra * sp / room if room else p for p, sp in zip(points, spare)]
+                extra = sum(points) - frame
+            return size, points
+    return _MIN_TABLE_PT, [w * scale for w in widths]
+
+
 def _table(rows: list[list[Any]], widths: list[float], frame: float, styles) -> Any:
+    from reportlab.lib.styles import ParagraphStyle
     from reportlab.platypus import LongTable, Paragraph, TableStyle
 
     from reportlab.pdfbase.pdfmetrics import stringWidth
 
-    scale = frame / sum(widths)
-    cols = [w * scale - 7 for w in widths]  # less the cell's padding
-    font = styles["cell"].fontName
+    font, bold = styles["cell"].fontName, styles["head"].fontName
+    size, points = _fit_columns(rows, widths, frame, font, bold)
+    cols = [w - 12 for w in points]  # less the cell's padding
+    cell_style = ParagraphStyle("cellfit", parent=styles["cell"], fontSize=size, leading=size + 2)
+    head_style = ParagraphStyle("headfit", parent=styles["head"], fontSize=size, leading=size + 2)
 
     def cell(v: Any, width: float, head: bool) -> Any:
         # A Paragraph wraps but costs a hundred times a plain string, drawn as is: only for text that
         # does not fit its column on one line.
         if head:
-            return Paragraph(_text(v), styles["head"])
+            return Paragraph(_text(v), head_style)
         text = "" if v is None else v.isoformat() if hasattr(v, "isoformat") else str(v)
-        if "\n" not in text and len(text) * 2.5 < width and stringWidth(text, font, 9) <= width:
+        if "\n" not in text and len(text) * 2.5 < width and stringWidth(text, font, size) <= width:
             return text
-        return Paragraph(_text(v), styles["cell"])
+        return Paragraph(_text(v), cell_style)
 
     data = [[cell(v, w, i == 0) for v, w in zip(row, cols)] for i, row in enumerate(rows)]
-    t = LongTable(data, colWidths=[w * scale for w in widths], repeatRows=1)
+    t = LongTable(data, colWidths=points, repeatRows=1)
     t.setStyle(TableStyle([("BACKGROUND", (0, 0), (-1, 0), _BLUE), ("VALIGN", (0, 0), (-1, -1), "TOP"),
                            ("GRID", (0, 0), (-1, -1), 0.4, "#9AA5B1"),
                            ("ROWBACKGROUNDS", (0, 1), (-1, -1), ["white", "#F2F5F8"]),
                            ("TOPPADDING", (0, 0), (-1, -1), 2), ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-                           ("FONT", (0, 1), (-1, -1), styles["cell"].fontName, 9, 11)]))
+                           ("FONT", (0, 1), (-1, -1), font, size, size + 2)]))
     return t
 
 
@@ -282,7 +333,8 @@ def _note_page(facts: Facts, x: Exhibit, header: str, withheld: bool = False) ->
         name = Path(d.file).name if d.file else ""
         text = (f"{what}. The held file {name} (SHA-256 {d.sha256}) is not a PDF or an image and cannot be shown "
                 f"as pages; it is available as the original file.")
-    return _document([Paragraph(f"Exhibit {x.number}", styles["h1"]), Paragraph(_text(text), styles["body"])],
+    return _document([Paragraph(f"Exhibit {x.number}", styles["h1"]),
+                      Paragraph(_text(facts.scrub(text)), styles["body"])],
                      False, header)
 
 
@@ -345,8 +397,8 @@ def write_binder(pkg: Package, layout: dict, path: Path) -> int:
     for x in facts.exhibits:
         if x.file is not None:
             d = x.doc
-            sections.append(Section(str(x.number), f"{d.doc_type.replace('_', ' ').capitalize()} "
-                                    f"{d.reference_no or ''}".strip(),
+            sections.append(Section(str(x.number), facts.scrub(f"{d.doc_type.replace('_', ' ').capitalize()} "
+                                                               f"{d.reference_no or ''}".strip()),
                                     lambda x=x: _exhibit_pages(facts, x, left)))
     for s in [narrative, *sections]:
         s.pdf = s.render()

@@ -41,7 +41,8 @@ def write_submission(conn: Connection, entries: list[str], output: str | os.Path
                            f"{first.message}); a submission is built only from a database that verifies: "
                            f"run `tracker audit verify`")
     pkg = build_package(conn, entries, store, db_label="")
-    pkg.edition = Edition(edition, frozenset(spec["confidential"]["fields"]))
+    pkg.edition = Edition(edition, frozenset(spec["confidential"]["fields"]),
+                          frozenset(spec["confidential"].get("aliased", ())))
     pkg.bates_prefix = spec.get("bates_prefix", "")
     facts_of(pkg)
     if pdf is not None:

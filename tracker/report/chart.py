@@ -12,17 +12,19 @@ from ..determination import EntryResult
 from ..origin import process_class
 from ..values import country_name
 from .build import Package
+from .regime_text import conferring_facilities, duty_origins, marking_of, regimes_words
 from .xlsx import styled_cell, page_setup
 
 
 # What a box means for the goods: colour, and the legend's words.
 ROLES = {
     "origin": ("#C6E0B4", "#38761D", "substantial transformation (confers origin)"),
-    "minor": ("#F8CBAD", "#B45F06", "minor processing only (origin unchanged)"),
+    "minor": ("#F8CBAD", "#B45F06", "minor processing (no substantial transformation)"),
     "raw": ("#DDEBF7", "#1F4E78", "raw material produced"),
     "pass": ("#E7E6E6", "#666666", "storage or transit only (pass-through)"),
     "us": ("#D9D2E9", "#351C75", "United States (entry)"),
 }
+_DUTY = "#C00000"  # the outline of the duty origin's step, where the regimes split
 _GROUP_OVER = 24  # facilities; above this, one box per country and role
 
 
@@ -40,6 +42,7 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
 
     chain, up = pkg.d.chain, r.context.upstream
     ed = pkg.edition or Edition()
+    scrub = _scrubber(pkg)
     facs = set(up.facilities) | {s.to_facility_id for s in up.shipments} | {entry_facility(r)}
     made: dict[str, dict[tuple[str, str], int]] = defaultdict(lambda: defaultdict(int))
     klasses: dict[str, set[str]] = defaultdict(set)
@@ -57,8 +60,8 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
             made[lt.facility_id][("raw material", chain.items[lt.item_id].description)] += 1
     e = r.entry
     made[entry_facility(r)][(f"US customs entry {e.entry_number}", f"HTS {e.hts}")] += 1
-    # Where origin was conferred: the substantial process, or where a raw input with a claimed origin was made.
-    basis = r.basis.facility_id if r.basis.rule in ("process_class", "ruling", "claimed_origin") else None
+    # Where the marking origin was conferred (and, where the regimes split, the duty origin).
+    basis, duty = conferring_facilities(chain, r)
 
     def role(fid: str) -> str:
         if chain.country_of(fid) == "US":
@@ -77,7 +80,7 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
     key_of = {}
     for fid in sorted(facs):
         f = chain.facilities[fid]
-        key = f"{f.country}:{role(fid)}" if group and fid != basis else fid
+        key = f"{f.country}:{role(fid)}" if group and fid not in (basis, duty) else fid
         key_of[fid] = key
         box = boxes.setdefault(key, {"country": f.country, "role": role(fid), "ids": [], "made": defaultdict(int)})
         box["ids"].append(fid)
@@ -96,14 +99,25 @@ def _model(pkg: Package, r: EntryResult) -> tuple[dict, dict, str | None]:
                 lines.append(f"raw material: {item}" + (f", {n:,} lots" if n > 1 else ""))
             else:
                 lines.append(f"{what}: {item}" + (f", {n:,} runs" if n > 1 else ""))
-        box["lines"] = lines
+        box["lines"] = [scrub(t) for t in lines]
+        box["title"] = scrub(box["title"])
         box["basis"] = basis in ids
+        box["duty"] = duty is not None and duty in ids
     arrows: dict[tuple[str, str], list] = defaultdict(list)
     for s in up.shipments:
         a, b = key_of.get(s.from_facility_id), key_of.get(s.to_facility_id)
         if a and b and a != b:
             arrows[(a, b)].append(s)
     return boxes, arrows, basis
+
+
+def _scrubber(pkg: Package):
+    """The public edition's aliases for identifiers (submission.Facts.scrub), else text as it is."""
+    if pkg.edition is None or pkg.edition.name != "public":
+        return lambda text: text
+    from .submission import facts_of
+
+    return facts_of(pkg).scrub
 
 
 def _levels(boxes: dict, arrows: dict) -> dict[str, int]:
@@ -152,6 +166,8 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
     fig = plt.figure(figsize=(width, height))
     # Inches kept for the title and legend (and, on a binder page, clear of its stamps).
     legend_h, title_h, label_w = (1.25, 1.05, 1.1) if stamped else (0.6, 0.55, 1.1)
+    if any(b["duty"] for b in boxes.values()):  # two outlines to explain: the legend takes more lines
+        legend_h += 0.35
     ax = fig.add_axes((label_w / width, legend_h / height, 1 - label_w / width - 0.01,
                        1 - (legend_h + title_h) / height))
     ax.set_xlim(0, cols)
@@ -188,6 +204,9 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
         fc, ec, _ = ROLES[b["role"]]
         ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.01",
                                     fc=fc, ec=ec, lw=3.2 if b["basis"] else 1.2, zorder=2))
+        if b["duty"]:  # the duty origin's step: a dashed red outline, distinct from the marking one
+            ax.add_patch(FancyBboxPatch((x - box_w / 2, y - box_h / 2), box_w, box_h, boxstyle="round,pad=0.025",
+                                        fc="none", ec=_DUTY, lw=3.2, ls="--", zorder=2))
         text, body = texts[k]
         limit = max(1, int(box_h_pt / (size * 1.25)) - text.count("\n") - 1)
         if body.count("\n") + 1 > limit:  # still too long at 9 pt: keep what fits, say what is left out
@@ -204,23 +223,37 @@ def draw_chart(pkg: Package, r: EntryResult, width: float = 10.0, height: float 
         ax.add_patch(FancyArrowPatch(start, end, arrowstyle="-|>", mutation_scale=14, lw=1.3, color="#333333",
                                      connectionstyle="arc3,rad=0.08", zorder=1))
         if few:
+            ships = list({s.shipment_id: s for s in ships}.values())  # one per shipment, whatever it carried
             label = (", ".join(f"{s.shipment_id} {s.shipped_on.isoformat()}" for s in ships[:2])
                      if len(ships) <= 2 else f"{len(ships):,} shipments")
-            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 - 0.06, textwrap.fill(label, 24),
+            ax.text((start[0] + end[0]) / 2, (start[1] + end[1]) / 2 - 0.06, textwrap.fill(_scrubber(pkg)(label), 24),
                     ha="center", va="bottom", fontsize=9, color="#333333", zorder=4,
                     bbox={"fc": "white", "ec": "none", "alpha": 0.8, "pad": 1})
     e = r.entry
     chain = pkg.d.chain
+    marking, split = marking_of(r), duty_origins(r)
+    origin = country_name(r.computed_origin) or "not established"
+    duties = "".join(f" {regimes_words(keys)}: {country_name(ro.origin) or 'not established'}."
+                     for keys, ro in split)
     fig.text(0.5 / width, 1 - (0.55 if stamped else 0.08) / height,
-             textwrap.fill(f"Entry {e.entry_number}: {chain.items[chain.lots[e.lot_id].item_id].description}, "
-                           f"HTS {e.hts}. Country of origin: {country_name(r.computed_origin) or 'not established'}. "
-                           f"Route: {' > '.join(country_name(c) for c in r.route)}.", int(width * 9)),
+             textwrap.fill(_scrubber(pkg)(f"Entry {e.entry_number}: {chain.items[chain.lots[e.lot_id].item_id].description}, "
+                           f"HTS {e.hts}. Country of origin{' (marking)' if split else ''}: {origin}.{duties} "
+                           f"Route: {' > '.join(country_name(c) for c in r.route)}."), int(width * 9)),
              fontsize=11, weight="bold", va="top")
     used = [k for k in ROLES if any(b["role"] == k for b in boxes.values())]
     handles = [Patch(fc=ROLES[k][0], ec=ROLES[k][1], label=ROLES[k][2]) for k in used]
     if any(b["basis"] for b in boxes.values()):
-        handles.append(Patch(fc="white", ec="#000000", lw=3.2, label="where the goods' origin was conferred"))
-    fig.legend(handles=handles, loc="lower center", ncol=3, fontsize=9, frameon=False,
+        rule = f", {marking.rule}" if marking is not None and split else ""
+        handles.append(Patch(fc="white", ec="#000000", lw=3.2,
+                             label=f"where the {'marking ' if split else ''}origin ({origin}{rule}) was conferred"))
+    if any(b["duty"] for b in boxes.values()):
+        keys, ro = split[0]
+        handles.append(Patch(fc="white", ec=_DUTY, lw=3.2, ls="--",
+                             label=f"where the {regimes_words(keys)} origin ({country_name(ro.origin)}, "
+                                   f"{ro.rule}) was conferred"))
+    for h in handles:  # long labels wrap, so the legend stays inside the page
+        h.set_label(textwrap.fill(h.get_label(), 62))
+    fig.legend(handles=handles, loc="lower center", ncol=3 if len(handles) <= 4 else 2, fontsize=9, frameon=False,
                bbox_to_anchor=(0.5, (0.6 if stamped else 0.02) / height))
     return fig
 
@@ -268,5 +301,10 @@ def route_map_sheet(wb: Workbook, pkg: Package, spec: dict) -> None:
         row += 32  # 640 pixels: the picture, then the page break
         if r is not pkg.results[-1]:
             ws.row_breaks.append(Break(id=row - 1))  # one picture a page
+    # The picture's right edge may reach past the tenth column however wide a program draws a character:
+    # print it one page wide, so no sliver of it spills onto a page of its own (set before the first
+    # row: a write-only sheet writes its properties then).
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
     ws.append([styled_cell(ws, "")])  # a sheet with only a picture still needs one row to open cleanly
 

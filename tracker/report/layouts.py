@@ -16,7 +16,7 @@ from pathlib import Path
 from ..findings import TrackerError
 from ..resources import bundled, layout_path
 from .kinds import SHEET_KINDS, SUBMISSION_KINDS
-from .submission import CONFIDENTIAL_KINDS
+from .submission import CONFIDENTIAL_KINDS, ALIAS_KINDS
 
 __all__ = ["LAYOUTS_DIR", "load_layout"]
 
@@ -69,6 +69,11 @@ def load_layout(name: str | os.PathLike | None = None, *, default: str = "defaul
     if unknown:
         raise TrackerError(f"report layout {path}: unknown confidential field {unknown[0]!r} "
                            f"(known: {', '.join(CONFIDENTIAL_KINDS)})")
+    aliased = layout["confidential"].setdefault("aliased", [])
+    unknown = [f for f in aliased if f not in ALIAS_KINDS]
+    if unknown:
+        raise TrackerError(f"report layout {path}: unknown aliased identifier {unknown[0]!r} "
+                           f"(known: {', '.join(ALIAS_KINDS)})")
     layout["path"] = str(path)
     return layout
 

@@ -51,6 +51,28 @@ def _legal_basis(r: EntryResult) -> str:
     return f"No origin can be determined: lot {b.lot_id} has no recorded inputs and no claimed origin."
 
 
+def _regime_rule(r: EntryResult) -> tuple[str, str]:
+    """(Rule, Basis) of the Determination sheet: the marking regime's (computed_origin is the marking
+    origin, determination-v2 §1), and every other regime's origin where it differs."""
+    from .regime_text import LAW_TEXT, duty_origins, marking_of, regimes_words
+
+    m = marking_of(r)
+    if m is None:
+        return _legal_basis(r), r.basis.text()
+    if m.law == "substantial" and m.origin == r.basis.country:
+        rule = _legal_basis(r)
+    else:
+        rule = f"Marking ({m.rule}, {LAW_TEXT.get(m.law, m.law)}): {country_name(m.origin) or 'not established'}" \
+               + ("" if m.status == "resolved" else f", unresolved: {'; '.join(m.missing)}") + "."
+    basis = m.basis
+    for keys, ro in duty_origins(r):
+        why = ", substantial transformation; CBP HQ H301619" if m.law == "part102" else ""
+        rule += (f" {regimes_words(keys)}: {country_name(ro.origin) or 'not established'} ({ro.rule}{why}): "
+                 f"duties follow this origin.")
+        basis += f" | {regimes_words(keys)}: {ro.basis}"
+    return rule, basis
+
+
 def _later_steps(pkg: Package, r: EntryResult) -> str:
     chain, out = pkg.d.chain, []
     for lot in r.context.line:
@@ -73,8 +95,8 @@ def determination_rows(pkg: Package) -> Iterable[dict]:
         yield {"entry_number": e.entry_number, "lot_id": e.lot_id,
                "item": chain.items[chain.lots[e.lot_id].item_id].description, "hts": e.hts,
                "entry_date": e.entry_date, "declared_origin": e.declared_origin,
-               "computed_origin": r.computed_origin or "unknown", "legal_basis": _legal_basis(r),
-               "origin_basis": r.basis.text(), "later_steps": _later_steps(pkg, r),
+               "computed_origin": r.computed_origin or "unknown", "legal_basis": _regime_rule(r)[0],
+               "origin_basis": _regime_rule(r)[1], "later_steps": _later_steps(pkg, r),
                "other_origin_inputs": ", ".join(f"{lot} ({c or 'unknown'})" for lot, c in r.other_origin_inputs),
                "route": " > ".join(r.route)}
 

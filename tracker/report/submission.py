@@ -29,12 +29,18 @@ from ..canonical import decimal_text
 from ..origin import process_class
 from ..values import country_name
 from .build import Package
+from .regime_text import LAW_TEXT, duty_origins, marking_of, regimes_words
 from .rows import _story_order, sheet_rows
 
 __all__ = ["Edition", "Exhibit", "Facts", "facts_of", "EDITIONS", "CONFIDENTIAL_KINDS"]
 
 EDITIONS = ("confidential", "public")
-CONFIDENTIAL_KINDS = ("name", "address", "quantity", "value")
+CONFIDENTIAL_KINDS = ("name", "address", "quantity", "value", "founding_date")
+# Supplier identifiers the public edition replaces with neutral aliases, consistent through the
+# document ("[Facility A]", "[Document 3]"): ids and numbers name the supplier as surely as its name.
+ALIAS_KINDS = ("company", "facility", "lot", "process", "shipment", "reference_no", "bill_of_lading")
+_ALIAS_LABEL = {"company": "Company", "facility": "Facility", "lot": "Lot", "process": "Process",
+                "shipment": "Shipment", "reference_no": "Document", "bill_of_lading": "B/L"}
 CERTIFICATES = ("certificate_of_origin", "mill_certificate")
 # Section 232 (steel: HTS chapters 72, 73; aluminium: 76) turns on where the metal was first
 # made: melted and poured (steel) or smelted and cast (aluminium), as a mill certificate states.
@@ -46,12 +52,13 @@ class Edition:
     """How confidential values are shown: as they are (internal review), in brackets, or redacted."""
     name: str = "internal"  # internal | confidential | public
     confidential: frozenset[str] = frozenset()
+    aliased: frozenset[str] = frozenset()  # identifiers the public edition replaces with aliases
 
     def mark(self, kind: str, value: Any) -> str:
         text = "" if value is None else str(value)
         if not text or self.name == "internal" or kind not in self.confidential:
             return text
-        return f"[{text}]" if self.name == "confidential" else f"[{kind} redacted]"
+        return f"[{text}]" if self.name == "confidential" else f"[{kind.replace('_', ' ')} redacted]"
 
     def qty(self, q: Decimal | None, unit: str | None = None) -> str:
         if q is None:
@@ -81,6 +88,7 @@ class Exhibit:
     doc: Any
     file: Path | None  # the held file, verified against its SHA-256; None when no copy is held
     entries: list[str] = field(default_factory=list)
+    rows: list[Any] = field(default_factory=list)  # every document row recording this paper (doc is the first)
     pages: int = 0  # pages in the binder, once it is laid out
     first_page: int | None = None  # its first Bates number
 
@@ -107,6 +115,19 @@ class Facts:
     exhibits: list[Exhibit]
     by_document: dict[str, Exhibit]
     step_of: dict[tuple[str, str], int]  # (entry, subject) -> step number
+    aliases: dict[str, str] = field(default_factory=dict)  # public edition: identifier -> "[Facility A]"
+    _pattern: Any = None
+
+    def scrub(self, value: Any) -> Any:
+        """Text with every aliased identifier replaced by its alias (public edition); as it is otherwise."""
+        if not self.aliases or not isinstance(value, str):
+            return value
+        if self._pattern is None:
+            import re
+
+            ids = sorted(self.aliases, key=lambda k: (-len(k), k))
+            self._pattern = re.compile(r"(?<![\w-])(" + "|".join(map(re.escape, ids)) + r")(?![\w]|-\w)")
+        return self._pattern.sub(lambda m: self.aliases[m.group(1)], value)
 
     def cite(self, docs: Iterable[Any]) -> str:
         numbers = sorted({self.by_document[d.document_id].number for d in docs})
@@ -166,11 +187,19 @@ def _lots(pkg: Package, ed: Edition, rows: Iterable[Any]) -> str:
 def _entry_steps(pkg: Package, ed: Edition, r: Any) -> Iterable[StepFact]:
     """The entry's production and shipment steps, oldest first, each with its documents."""
     chain, up, e = pkg.d.chain, r.context.upstream, r.entry
-    ships: dict[str, list] = defaultdict(list)
+    # One step per shipment (shipment_id), after the last of the lots it carried: a container of
+    # stators, rotors and housings is one shipment, not three.
+    legs: dict[str, list] = defaultdict(list)
     for s in up.shipments:
-        ships[s.lot_id].append(s)
+        legs[s.shipment_id].append(s)
+    ships: dict[str, list[str]] = defaultdict(list)
+    story = _story_order(chain, up)
+    rank = {lot: i for i, lot in enumerate(story)}
+    for sid, rows in legs.items():
+        last = max((r.lot_id for r in rows), key=lambda lot: rank.get(lot, -1))
+        ships[last].append(sid)
     done: set[str] = set()
-    for lot_id in _story_order(chain, up):
+    for lot_id in story:
         lot = chain.lots[lot_id]
         pid = chain.made_by.get(lot_id)
         if pid and pid not in done:
@@ -194,16 +223,20 @@ def _entry_steps(pkg: Package, ed: Edition, r: Any) -> Iterable[StepFact]:
                            f"Raw material: {ed.qty(lot.quantity, chain.unit_of(lot_id))} {_item(pkg, lot_id)} "
                            f"(lot {lot_id}){made} at {_place(pkg, ed, lot.facility_id)} ({claim}).",
                            list(chain.documents_on.get(("lot", lot_id), ())), f"lot:{lot_id}")
-        for s in ships.get(lot_id, ()):
+        for sid in ships.get(lot_id, ()):
+            rows = legs[sid]
+            s = rows[0]
             how = f" by {s.transport_mode}" if s.transport_mode else ""
-            bl = f", bill of lading {s.bill_of_lading}" if s.bill_of_lading else ""
+            bls = list(dict.fromkeys(r.bill_of_lading for r in rows if r.bill_of_lading))
+            bl = f", bill of lading {', '.join(bls)}" if bls else ""
             arrived = f", arrived {s.arrived_on.isoformat()}" if s.arrived_on else ""
+            goods = "; ".join(f"{ed.qty(r.quantity, chain.unit_of(r.lot_id))} {_item(pkg, r.lot_id)} (lot {r.lot_id})"
+                              for r in rows)
             yield StepFact(e.entry_number, 0, s.shipped_on, chain.country_of(s.from_facility_id), s.from_facility_id,
-                           f"Shipment {s.shipment_id}: {ed.qty(s.quantity, chain.unit_of(s.lot_id))} "
-                           f"{_item(pkg, s.lot_id)} (lot {s.lot_id}) shipped{how} on {s.shipped_on.isoformat()} "
+                           f"Shipment {sid}: {goods} shipped{how} on {s.shipped_on.isoformat()} "
                            f"from {_place(pkg, ed, s.from_facility_id)} to {_place(pkg, ed, s.to_facility_id)}"
                            f"{bl}{arrived}.",
-                           list(chain.documents_on.get(("shipment", s.shipment_id), ())), f"shipment:{s.shipment_id}")
+                           list(chain.documents_on.get(("shipment", sid), ())), f"shipment:{sid}")
     port = f" at port {e.port_of_entry}" if e.port_of_entry else ""
     yield StepFact(e.entry_number, 0, e.entry_date, "US", "",
                    f"US customs entry {e.entry_number}{port} on {e.entry_date.isoformat()}: "
@@ -234,17 +267,100 @@ def facts_of(pkg: Package) -> Facts:
             steps.append(s)
             for d in s.docs:
                 order.setdefault(d.document_id, d)
-        for d in r.context.upstream.documents:
+        docs = list(r.context.upstream.documents)
+        cert = r.preference.certificate if r.preference else None
+        if cert and all(d.document_id != cert for d in docs):  # the preference certificate is always an exhibit
+            docs += [d for ds in pkg.d.chain.documents_on.values() for d in ds if d.document_id == cert][:1]
+        for d in docs:
             order.setdefault(d.document_id, d)
             if r.entry.entry_number not in entries_of[d.document_id]:
                 entries_of[d.document_id].append(r.entry.entry_number)
     held = {doc.document_id: src for doc, src in held_documents(pkg, pkg.d.evidence_store)[0]}
-    exhibits = [Exhibit(i, d, held.get(d.document_id), entries_of[d.document_id])
-                for i, d in enumerate(order.values(), start=1)]
-    facts = Facts(pkg, edition, pkg.bates_prefix, steps, exhibits, {x.doc.document_id: x for x in exhibits},
-                  step_of)
+    # One exhibit per paper: document rows of one type, number and issuer are one document recorded
+    # against several lots or shipments (a certificate covering three lots), never three exhibits.
+    papers: dict[Any, list[Any]] = {}
+    for d in order.values():
+        papers.setdefault(paper_of(d), []).append(d)
+    exhibits = []
+    for i, rows in enumerate(papers.values(), start=1):
+        file = next((held[d.document_id] for d in rows if held.get(d.document_id)), None)
+        entries = list(dict.fromkeys(n for d in rows for n in entries_of[d.document_id]))
+        first = next((d for d in rows if held.get(d.document_id)), rows[0])
+        exhibits.append(Exhibit(i, first, file, entries, rows))
+    facts = Facts(pkg, edition, pkg.bates_prefix, steps, exhibits,
+                  {d.document_id: x for x in exhibits for d in x.rows}, step_of)
+    if edition.name == "public" and edition.aliased:
+        facts.aliases = _aliases(pkg, exhibits, edition.aliased)
     pkg.cache["facts"] = facts
     return facts
+
+
+def _letters(n: int) -> str:
+    out = ""
+    n += 1
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = chr(65 + r) + out
+    return out
+
+
+def _aliases(pkg: Package, exhibits: list[Exhibit], kinds: frozenset[str]) -> dict[str, str]:
+    """Every supplier identifier of the routes -> its alias: facilities and companies by letter, the
+    rest by number; a document's number (and its row ids) by its exhibit number."""
+    from .chart import entry_facility
+
+    chain = pkg.d.chain
+    found: dict[str, dict[str, None]] = {k: {} for k in ALIAS_KINDS}
+    for r in pkg.results:
+        up = r.context.upstream
+        facs = list(up.facilities) + [s.to_facility_id for s in up.shipments] + [entry_facility(r)]
+        for fid in facs:
+            found["facility"][fid] = None
+            company = chain.facilities[fid].company_id
+            if company:
+                found["company"][company] = None
+        for lot in [*up.lots, r.entry.lot_id]:
+            found["lot"][lot] = None
+        for pid in up.processes:
+            found["process"][pid] = None
+        for s in up.shipments:
+            found["shipment"][s.shipment_id] = None
+            if s.bill_of_lading:
+                found["bill_of_lading"][s.bill_of_lading] = None
+    out: dict[str, str] = {}
+    for kind in ("company", "facility", "lot", "process", "shipment", "bill_of_lading"):
+        if kind not in kinds:
+            continue
+        for i, ident in enumerate(sorted(found[kind])):
+            mark = _letters(i) if kind in ("company", "facility") else str(i + 1)
+            out.setdefault(ident, f"[{_ALIAS_LABEL[kind]} {mark}]")
+    if "reference_no" in kinds:
+        for x in exhibits:
+            for d in x.rows:
+                for ident in (d.reference_no, d.document_id):
+                    if ident:
+                        out.setdefault(ident.strip(), f"[Document {x.number}]")
+    return out
+
+
+def scrubbed(fn):
+    """A submission sheet's rows with the public edition's aliases in every text."""
+    import functools
+
+    @functools.wraps(fn)
+    def rows(pkg: Package) -> Iterable[dict]:
+        facts = facts_of(pkg)
+        for row in fn(pkg):
+            yield {k: facts.scrub(v) for k, v in row.items()} if facts.aliases else row
+    return rows
+
+
+def paper_of(doc: Any) -> tuple:
+    """What makes two document rows one paper: the same type, number and issuer (a row with no
+    number is a paper of its own)."""
+    if not doc.reference_no:
+        return ("row", doc.document_id)
+    return (doc.doc_type, doc.reference_no.strip(), (doc.issuer or "").strip())
 
 
 # --- what each document covers, in words ---------------------------------------------------------
@@ -253,12 +369,16 @@ def covers_text(pkg: Package, doc: Any) -> str:
     chain, kind, ident = pkg.d.chain, doc.covers_type, doc.covers_id
     if kind == "shipment":
         ships = pkg.cache.get("shipments")
-        if ships is None:
-            ships = pkg.cache["shipments"] = {s.shipment_id: s for r in pkg.results
-                                              for s in r.context.upstream.shipments}
-        s = ships.get(ident)
-        if s is not None:
-            return f"shipment {ident} of lot {s.lot_id} from {s.from_facility_id} to {s.to_facility_id}"
+        if ships is None:  # shipment_id -> its rows, one per lot carried
+            ships = pkg.cache["shipments"] = defaultdict(dict)
+            for r in pkg.results:
+                for s in r.context.upstream.shipments:
+                    ships[s.shipment_id].setdefault(s.lot_id, s)
+        rows = list(ships.get(ident, {}).values())
+        if rows:
+            lots = ", ".join(s.lot_id for s in rows)
+            return (f"shipment {ident} of lot{'s' if len(rows) > 1 else ''} {lots} from {rows[0].from_facility_id} "
+                    f"to {rows[0].to_facility_id}")
     if kind == "process" and ident in chain.processes:
         p = chain.processes[ident]
         return f"process {ident}: {p.process_type.replace('_', ' ')} at {p.facility_id}"
@@ -272,6 +392,67 @@ def covers_text(pkg: Package, doc: Any) -> str:
 # --- the narrative -------------------------------------------------------------------------------
 
 def _origin_text(facts: Facts, r: Any) -> str:
+    """The marking origin with its rule and basis; where the regimes split, the origin Section 301
+    and AD/CVD duties follow and why; a claimed preference with its certificate."""
+    marking = marking_of(r)
+    if marking is None or (marking.law == "substantial" and marking.origin == r.basis.country):
+        text = _substantial_text(facts, r)
+    else:
+        text = _marking_text(facts, r, marking)
+    for keys, ro in duty_origins(r):
+        words = regimes_words(keys)
+        if ro.origin is None:
+            text += (f" For {words} duties the origin is not established by the records held "
+                     f"({ro.rule}: {ro.basis}).")
+            continue
+        why = ("substantial transformation (19 CFR 134.1(b)) decides the origin for these duties even for goods "
+               "of a USMCA country; the Part 102 rules serve marking and the preference programs only "
+               "(CBP HQ H301619)" if marking is not None and marking.law == "part102" else f"{ro.rule} decides it")
+        text += (f" For {words} duties the country of origin is {country_name(ro.origin)}, not "
+                 f"{country_name(marking.origin) if marking else 'the marking origin'}, because {why}. Under {ro.rule}: "
+                 f"{_readable(ro.basis)}. {words} duties are therefore owed as for goods of "
+                 f"{country_name(ro.origin)}.")
+    pref = r.preference
+    if pref is not None:
+        text += f" The entry claims {pref.program} ({pref.citation})"
+        cert = facts.by_document.get(pref.certificate) if pref.certificate else None
+        if cert is not None:
+            kind = f", {pref.kind}" if pref.kind else ""
+            text += f" on the certificate of origin at Exhibit {cert.number}{kind}"
+        elif pref.certificate is None:
+            text += "; no certificate of origin is held"
+        origin = country_name(marking.origin if marking else r.computed_origin) or "not established"
+        parties = ", ".join(country_name(c) for c in pref.parties)
+        text += (f". The marking origin, {origin}, is {'' if pref.eligible else 'not '}a party to {pref.program} "
+                 f"({parties}).")
+    if r.computed_origin and r.computed_origin != r.entry.declared_origin:
+        text += (f" The entry declared {country_name(r.entry.declared_origin)}; the records show "
+                 f"{country_name(r.computed_origin)}.")
+    return text
+
+
+def _readable(basis: str) -> str:
+    """A regime's basis as the determination words it, process types in words."""
+    return basis.replace("_", " ")
+
+
+def _marking_text(facts: Facts, r: Any, m: Any) -> str:
+    """The marking origin decided by Part 102 or 102.21 (determination-v2 §3, §4)."""
+    law = LAW_TEXT.get(m.law, m.rule)
+    if m.origin is None or m.status != "resolved":
+        missing = f" What would resolve it: {'; '.join(m.missing)}." if m.missing else ""
+        shown = (f" Until then substantial transformation gives {country_name(m.origin)}." if m.origin else "")
+        return (f"The country of origin for marking (19 CFR 134) and the country to declare on entry is decided "
+                f"by {law}; under {m.rule} it is not yet established: {_readable(m.basis)}.{missing}{shown}")
+    tests = "; ".join(f"lot {t.lot_id} ({country_name(t.country) or 'origin unknown'}), HTS {t.hts_in}: "
+                      f"{'shifts' if t.shifted else 'does not shift'} ({t.detail})" for t in m.inputs[:10])
+    more = f" and {len(m.inputs) - 10:,} more" if len(m.inputs) > 10 else ""
+    return (f"The country of origin for marking (19 CFR 134) and the country to declare on entry is "
+            f"{country_name(m.origin)}, under {m.rule}, applying {law}: {_readable(m.basis)}."
+            + (f" Each non-originating input tested: {tests}{more}." if tests else ""))
+
+
+def _substantial_text(facts: Facts, r: Any) -> str:
     pkg, ed, b = facts.pkg, facts.edition, r.basis
     rule = ("Under 19 CFR 134.1(b) the country of origin is the country of manufacture, production or growth "
             "of the article; work done in a further country changes the origin only when it substantially "
@@ -306,13 +487,11 @@ def _origin_text(facts: Facts, r: Any) -> str:
     if later:
         text += (f" The later operations ({', '.join(reversed(later))}) did not substantially transform the "
                  f"goods and do not change their origin.")
-    if r.computed_origin and r.computed_origin != r.entry.declared_origin:
-        text += (f" The entry declared {country_name(r.entry.declared_origin)}; the records show "
-                 f"{country_name(r.computed_origin)}.")
     return text
 
 
 @sheet_rows("entry_number", "topic", "text")
+@scrubbed
 def summary_rows(pkg: Package) -> Iterable[dict]:
     """The cover narrative: per entry, the goods, how and where they were made, the route, the
     origin and the rule it rests on, and the documents that prove each step."""
@@ -339,12 +518,12 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
                 ins = "; ".join(f"{_item(pkg, pl.lot_id)} (lot {pl.lot_id}, "
                                 f"{country_name(pkg.d.origins[pl.lot_id].country) or 'origin unknown'})"
                                 for pl in chain.inputs_of.get(pid, ()))
-                made.append(f"{_item(pkg, lot).capitalize()} (lot {lot}) was made by "
+                made.append(f"Lot {lot} ({_item(pkg, lot)}) was made by "
                             f"{p.process_type.replace('_', ' ')} at {_place(pkg, ed, p.facility_id)}, completed "
                             f"{p.completed_on.isoformat()} (Step {step})" + (f", from {ins}." if ins else "."))
             else:
                 lt = chain.lots[lot]
-                made.append(f"{_item(pkg, lot).capitalize()} (lot {lot}) was produced at "
+                made.append(f"Lot {lot} ({_item(pkg, lot)}) was produced at "
                             f"{_place(pkg, ed, lt.facility_id)} (Step {step}).")
         others = [f"{lot} ({country_name(c) or 'origin unknown'})" for lot, c in r.other_origin_inputs]
         if others:
@@ -352,7 +531,7 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
             made.append(f"Inputs of other origins: {', '.join(others[:10])}{more}.")
         yield {"entry_number": number, "topic": "How and where they were made", "text": " ".join(made)}
         entry_steps = [s for s in facts.steps if s.entry_number == number]
-        ships = sum(1 for s in entry_steps if s.subject.startswith("shipment:"))
+        ships = len({s.subject for s in entry_steps if s.subject.startswith("shipment:")})
         yield {"entry_number": number, "topic": "Route",
                "text": f"The goods and their inputs moved {' > '.join(country_name(c) for c in r.route)} in "
                        f"{ships} shipment{'s' if ships != 1 else ''}; Steps 1 to {len(entry_steps)} list every "
@@ -361,8 +540,12 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
         cited = sorted({facts.by_document[d.document_id].number for s in entry_steps for d in s.docs})
         docs = [x for x in facts.exhibits if number in x.entries]
         attached = sum(1 for x in docs if x.file is not None)
+        twice = [x for x in docs if len(x.rows) > 1]
         text = (f"{len(docs)} documents cover this entry's goods and their inputs ({attached} attached); each step "
                 f"cites the exhibits that prove it" + (f" (Exhibits {_ranges(cited)})." if cited else "."))
+        if twice:
+            text += " " + "; ".join(f"Exhibit {x.number} is one document, recorded {len(x.rows)} times in the "
+                                    f"records, once for each of the {_covered(x)} it covers" for x in twice) + "."
         metal = _SECTION_232.get(e.hts[:2])
         certs = [x for x in docs if x.doc.doc_type == "mill_certificate" and x.doc.stated_origin]
         if metal and certs:
@@ -370,6 +553,15 @@ def summary_rows(pkg: Package) -> Iterable[dict]:
                 f"the mill certificate, Exhibit {x.number}, states that the metal of {covers_text(pkg, x.doc)} was "
                 f"{metal} in {country_name(x.doc.stated_origin)}" for x in certs) + "."
         yield {"entry_number": number, "topic": "Documents", "text": text}
+
+
+def _covered(x: Exhibit) -> str:
+    """What the rows of one paper cover, counted: "3 lots", "1 shipment and 1 entry"."""
+    counts: dict[str, int] = defaultdict(int)
+    for d in x.rows:
+        counts[d.covers_type] += 1
+    plural = {"lot": "lots", "shipment": "shipments", "process": "processes", "entry": "entries"}
+    return " and ".join(f"{n} {plural.get(k, k + 's') if n > 1 else k}" for k, n in counts.items())
 
 
 def _ranges(numbers: list[int]) -> str:
@@ -387,18 +579,23 @@ def _ranges(numbers: list[int]) -> str:
 
 @sheet_rows("exhibit", "doc_type", "reference_no", "issuer", "issued_on", "covers", "entries", "pages", "file",
             "sha256")
+@scrubbed
 def exhibit_rows(pkg: Package) -> Iterable[dict]:
     """The exhibit index: every document on the routes, numbered, with its pages in the binder."""
     facts = facts_of(pkg)
     for x in facts.exhibits:
         d = x.doc
+        covers = "; ".join(dict.fromkeys(covers_text(pkg, row) for row in x.rows))
+        if len(x.rows) > 1:
+            covers += f" (one document, recorded {len(x.rows)} times in the records, once for each)"
         yield {"exhibit": x.number, "doc_type": _label(d.doc_type), "reference_no": d.reference_no,
                "issuer": facts.edition.mark("name", d.issuer), "issued_on": d.issued_on,
-               "covers": covers_text(pkg, d), "entries": ", ".join(x.entries), "pages": facts.pages_of(x),
+               "covers": covers, "entries": ", ".join(x.entries), "pages": facts.pages_of(x),
                "file": Path(d.file).name if d.file and x.file else "", "sha256": d.sha256 if x.file else ""}
 
 
 @sheet_rows("entry_number", "step", "date", "country", "facility_id", "event", "exhibits")
+@scrubbed
 def step_rows(pkg: Package) -> Iterable[dict]:
     """Numbered production and shipment steps, oldest first, each citing its exhibits."""
     facts = facts_of(pkg)
@@ -420,6 +617,7 @@ def _yield_text(ins: Decimal, outs: Decimal, in_unit: str | None, out_unit: str 
 
 @sheet_rows("entry_number", "step", "process", "facility_id", "country", "input_item", "quantity_in",
             "output_item", "quantity_out", "implied_yield", "exhibits")
+@scrubbed
 def yield_rows(pkg: Package) -> Iterable[dict]:
     """Per process, each input item against each output item, with the yield it implies.
 
@@ -458,6 +656,7 @@ def yield_rows(pkg: Package) -> Iterable[dict]:
 
 @sheet_rows("facility_id", "name", "country", "facility_type", "address", "operator", "established_on",
             "activities")
+@scrubbed
 def party_rows(pkg: Package) -> Iterable[dict]:
     """Every facility on the routes: where, who operates it, since when, and what happened there."""
     facts = facts_of(pkg)
@@ -478,11 +677,14 @@ def party_rows(pkg: Package) -> Iterable[dict]:
         op = chain.companies.get(f.company_id) if f.company_id else None
         yield {"facility_id": fid, "name": ed.mark("name", f.name), "country": country_name(f.country),
                "facility_type": f.facility_type, "address": ed.mark("address", f.address),
-               "operator": ed.mark("name", op.name) if op else "", "established_on": f.established_on,
+               "operator": ed.mark("name", op.name) if op else "",
+               "established_on": ed.mark("founding_date", f.established_on.isoformat()) if f.established_on and
+               "founding_date" in ed.confidential and ed.name != "internal" else f.established_on,
                "activities": ", ".join(sorted(did.get(fid, ())))}
 
 
 @sheet_rows("exhibit", "doc_type", "reference_no", "issuer", "issued_on", "covers", "states")
+@scrubbed
 def certificate_rows(pkg: Package) -> Iterable[dict]:
     """Certificates of origin and mill certificates, and the country each states."""
     facts = facts_of(pkg)
@@ -497,4 +699,4 @@ def certificate_rows(pkg: Package) -> Iterable[dict]:
             states = f"country of origin: {country_name(d.stated_origin)}" if d.stated_origin else "no country stated"
         yield {"exhibit": x.number, "doc_type": _label(d.doc_type), "reference_no": d.reference_no,
                "issuer": facts.edition.mark("name", d.issuer), "issued_on": d.issued_on,
-               "covers": covers_text(pkg, d), "states": states}
+               "covers": "; ".join(dict.fromkeys(covers_text(pkg, row) for row in x.rows)), "states": states}

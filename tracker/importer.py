@@ -215,12 +215,10 @@ def _resembles(folded: str, known: dict[str, str]) -> str | None:
 
 
 def _letter(index: int) -> str:
-    letters = ""
-    index += 1
-    while index:
-        index, rem = divmod(index - 1, 26)
-        letters = chr(65 + rem) + letters
-    return letters
+    """The spreadsheet's letter of the column at 0-based `index` (0 -> A, 26 -> AA)."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(index + 1)
 
 
 @dataclass

@@ -296,12 +296,10 @@ def facts_of(pkg: Package) -> Facts:
 
 
 def _letters(n: int) -> str:
-    out = ""
-    n += 1
-    while n:
-        n, r = divmod(n - 1, 26)
-        out = chr(65 + r) + out
-    return out
+    """A, B, ... Z, AA, ...: the letter of the `n`th alias (0-based), as spreadsheets letter columns."""
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n + 1)
 
 
 def _aliases(pkg: Package, exhibits: list[Exhibit], kinds: frozenset[str]) -> dict[str, str]:

@@ -9,7 +9,6 @@ reference-data note gives for the full lists.
 from __future__ import annotations
 
 import json
-from datetime import date
 from pathlib import Path
 
 import pytest

@@ -20,7 +20,7 @@ from openpyxl import Workbook
 
 from tracker.findings import ImportFailed
 from tracker.sources import read_source
-from tracker.values import (QUANTITY_PLACES, AmbiguousNumber, BadValue, parse_date, parse_hts,
+from tracker.values import (QUANTITY_PLACES, BadValue, parse_date, parse_hts,
                             parse_quantity, parse_text)
 
 SETTINGS = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -7,7 +7,6 @@ import hashlib
 import json
 from datetime import date
 
-import pytest
 from openpyxl import load_workbook
 
 from tests.builders import counts, write_book

@@ -135,10 +135,6 @@ def _add_sheet(sheets: dict[str, RawSheet], raw: RawSheet, where: Path) -> None:
     sheets[key] = raw
 
 
-def _numbered(rows: Iterator[list[Any]]) -> Iterator[tuple[int, list[Any]]]:
-    return enumerate(rows, start=1)
-
-
 # --- CSV ---------------------------------------------------------------------
 
 def _read_csv_folder(folder: Path, only: Path | None = None) -> Source:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import difflib
 import os
 import tomllib
-from pathlib import Path
 
 from ..findings import TrackerError
 from ..resources import bundled, layout_path

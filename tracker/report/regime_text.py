@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..values import country_name
 
 __all__ = ["REGIME_NAMES", "marking_of", "duty_origins", "conferring_facilities", "LAW_TEXT"]
 
